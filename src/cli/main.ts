@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { compileCommand } from "./compile-command.js";
+import { EXIT, processIo, UsageError, type Io } from "./io.js";
+import { planCommand } from "./plan-command.js";
+import { validateCommand } from "./validate-command.js";
+
+/** Builds the command line; each action stores its exit code in `state`. */
+function buildProgram(io: Io, state: { code: number }): Command {
+  const program = new Command("bot-policy")
+    .description("Cloudflare bot management as code: check, compile, test and plan YAML bot policies.")
+    .showHelpAfterError("(run 'bot-policy --help' for usage)")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  const project = (command: Command): Command =>
+    command
+      .option("--dir <dir>", "project folder (holds policies/ and Pulumi.<stack>.yaml)", ".")
+      .option("--stack <stack>", "apply this stack's config (zones, plans, mode)")
+      .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)");
+
+  project(program.command("validate").description("check every policy; print diagnostics"))
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "github"]).default("pretty"))
+    .action((flags) => {
+      state.code = validateCommand(flags, io);
+    });
+
+  project(program.command("compile").description("write each zone's Cloudflare rulesets and Worker policy"))
+    .requiredOption("--out <dir>", "output folder")
+    .action((flags) => {
+      state.code = compileCommand(flags, io);
+    });
+
+  project(program.command("plan").description("show what each zone gets: rules, stage, action, size and quota"))
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .action((flags) => {
+      state.code = planCommand(flags, io);
+    });
+
+  return program;
+}
+
+/** Runs the command line on `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  const state = { code: EXIT.ok as number };
+  try {
+    await buildProgram(io, state).parseAsync([...argv], { from: "user" });
+    return state.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`bot-policy: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`bot-policy: internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.usage;
+  }
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

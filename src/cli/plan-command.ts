@@ -1,0 +1,61 @@
+import type { ZonePlan } from "../model/zone-plan.js";
+import { EXIT, type Io } from "./io.js";
+import { compileForCommand, type ProjectFlags } from "./project-context.js";
+
+/** One line of a zone's plan: an emitted rule or a worker rule. */
+export interface PlanRow {
+  ref: string;
+  stage: "edge" | "worker" | "transform";
+  action: string;
+  /** Expression length in characters (edge and transform rules). */
+  size?: number;
+  enabled: boolean;
+}
+
+/** The rows of a zone's plan in evaluation order: custom rules, the Worker's rules, transforms. */
+export function planRows(plan: ZonePlan): PlanRow[] {
+  const rows: PlanRow[] = plan.firewallCustom.rules.map((r) => ({ ref: r.ref, stage: "edge", action: r.action, size: r.expression.length, enabled: r.enabled }));
+  for (const rule of plan.worker?.rules ?? []) {
+    if (rule.stage !== "worker") continue;
+    const action = rule.mode === "observe" ? "log" : rule.action;
+    rows.push({ ref: rule.ref, stage: "worker", action, enabled: true });
+  }
+  for (const rule of plan.lateTransform?.rules ?? []) {
+    rows.push({ ref: rule.ref, stage: "transform", action: rule.action, size: rule.expression.length, enabled: rule.enabled });
+  }
+  return rows;
+}
+
+/** Formats plans as text tables, one per zone. */
+export function formatPlans(plans: readonly ZonePlan[], stack: string | undefined): string {
+  return plans
+    .map((plan) => {
+      const modes = [...new Set(plan.policies.map((p) => p.mode))].join("/") || "enforce";
+      const header = `Zone ${plan.zone}${plan.zoneId ? ` (${plan.zoneId})` : ""} · plan ${plan.tier} · ${stack ? `stack ${stack}` : "no stack"} · ${modes}`;
+      const quota = `  custom rules ${plan.quota.customRules.used}/${plan.quota.customRules.limit} · transform rules ${plan.quota.transformRules.used}/${plan.quota.transformRules.limit} · worker ${plan.worker ? `yes (${plan.routes.join(", ") || "no routes"})` : "no"}`;
+      const rows = planRows(plan);
+      const width = Math.max(3, ...rows.map((r) => r.ref.length));
+      const table = rows.map(
+        (r, i) =>
+          `  ${String(i + 1).padStart(3)}  ${r.ref.padEnd(width)}  ${r.stage.padEnd(9)}  ${r.action.padEnd(17)}  ${r.size === undefined ? "-" : String(r.size).padStart(4)}${r.enabled ? "" : "  (disabled)"}`,
+      );
+      const head = `  ${"#".padStart(3)}  ${"ref".padEnd(width)}  ${"stage".padEnd(9)}  ${"action".padEnd(17)}  size`;
+      return [header, quota, head, ...table].join("\n");
+    })
+    .join("\n\n")
+    .concat(plans.length > 0 ? "\n" : "");
+}
+
+/** `bot-policy plan`: what each zone gets (rules, stage, action, size, quota), without Cloudflare. */
+export function planCommand(flags: ProjectFlags & { format: "pretty" | "json" }, io: Io): number {
+  const compiled = compileForCommand(flags, io);
+  if (!compiled) return EXIT.findings;
+  const { project, result } = compiled;
+  if (flags.format === "json") {
+    const zones = result.plans.map((p) => ({ zone: p.zone, zoneId: p.zoneId, tier: p.tier, quota: p.quota, worker: p.worker !== undefined, rules: planRows(p) }));
+    io.stdout(`${JSON.stringify({ stack: project.stack?.name ?? null, zones }, null, 2)}\n`);
+  } else {
+    io.stdout(formatPlans(result.plans, project.stack?.name));
+  }
+  return EXIT.ok;
+}

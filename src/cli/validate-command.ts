@@ -1,0 +1,26 @@
+import { hasErrors } from "../diagnostics/catalog.js";
+import type { DiagnosticFormat } from "../diagnostics/format-diagnostics.js";
+import { checkPolicies } from "../compile/compile-project.js";
+import { EXIT, reportDiagnostics, type Io } from "./io.js";
+import { resolveProject, type ProjectFlags } from "./project-context.js";
+
+/** `bot-policy validate`: load and check every policy; report diagnostics. */
+export function validateCommand(flags: ProjectFlags & { format: DiagnosticFormat }, io: Io): number {
+  const project = resolveProject(flags);
+  const checked = project.stack || !hasErrors(project.diagnostics) ? checkPolicies(project) : undefined;
+  const diagnostics = [...project.diagnostics, ...(checked?.diagnostics ?? [])];
+  const sources = new Map(checked?.sources ?? []);
+  if (project.stackSource) sources.set(...project.stackSource);
+  reportDiagnostics(io, diagnostics, flags.format, sources);
+  const failed = hasErrors(diagnostics);
+  if (!failed && flags.format === "pretty" && checked) {
+    const rules = checked.policies.reduce((n, p) => n + p.rules.length, 0);
+    io.stdout(`Checked ${checked.policies.length} ${plural(checked.policies.length, "policy", "policies")} (${rules} ${plural(rules, "rule", "rules")}): no errors.\n`);
+  }
+  return failed ? EXIT.findings : EXIT.ok;
+}
+
+/** Picks the singular or plural form of a noun. */
+export function plural(count: number, one: string, many: string): string {
+  return count === 1 ? one : many;
+}

@@ -1,0 +1,284 @@
+import { isScalar, Scalar } from "yaml";
+import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
+import type { Action, OriginHeaderIR, PolicyIR, RiskIntelligenceIR, RuleIR, Stage } from "../model/policy-ir.js";
+import type { RawPolicy, RawRule, RawSet, RawSetItem } from "../model/raw-policy.js";
+import type { Expr } from "../rules/ast.js";
+import { checkExpression } from "../rules/check-expression.js";
+import { lookupField } from "../rules/field-catalog.js";
+import { parseExpression } from "../rules/parse-expression.js";
+import { isAsn, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
+import { lowerWhen, type ResolvedSet, type WhenContext } from "./lower-when.js";
+import { EDGE_FIELDS } from "./policy-fields.js";
+
+/** A policy file that passed the schema: its source (for positions) and its value. */
+export interface CheckedPolicy {
+  source: YamlSource;
+  raw: RawPolicy;
+}
+
+/** Options of lowering: `now` decides which set items have expired. */
+export interface LowerOptions {
+  now: Date;
+}
+
+const TERMINATING: ReadonlySet<Action> = new Set(["block", "managed_challenge", "js_challenge", "challenge"]);
+const WORKER_ACTIONS: ReadonlySet<Action> = new Set(["block", "skip", "log"]);
+const MAX_BODY_BYTES = 2048;
+
+/** True when an action ends request processing (Cloudflare's terminating actions). */
+export function isTerminating(action: Action): boolean {
+  return TERMINATING.has(action);
+}
+
+/**
+ * Checks a policy's meaning and lowers it to PolicyIR: conditions become Rules-language ASTs,
+ * sets are expanded, each rule gets its stage. Problems are returned as diagnostics; the policy
+ * is returned only when there are no errors.
+ */
+export function lowerPolicy({ source, raw }: CheckedPolicy, options: LowerOptions): { policy?: PolicyIR; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const sets = resolveSets(raw.sets ?? {}, source, options.now, diagnostics);
+  const usedSets = new Set<string>();
+  const rules: RuleIR[] = [];
+  const seenRules = new Map<string, number>();
+
+  raw.rules.forEach((rule, index) => {
+    const path = ["rules", index];
+    if (seenRules.has(rule.id)) {
+      diagnostics.push(makeDiagnostic("BP302", locate(source, [...path, "id"]), rule.id, raw.policy));
+    }
+    seenRules.set(rule.id, index);
+    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), diagnostics });
+    if (lowered) rules.push(lowered);
+  });
+
+  for (const name of sets.keys()) {
+    if (!usedSets.has(name)) diagnostics.push(makeDiagnostic("BP327", locate(source, ["sets", name], "key"), name));
+  }
+  checkRuleOrder(rules, source, diagnostics);
+  const originHeaders = lowerOriginHeaders(raw, source, diagnostics);
+
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  const policy: PolicyIR = {
+    kind: "policy",
+    id: raw.policy,
+    zones: raw.zones,
+    priority: raw.priority ?? 100,
+    mode: raw.mode ?? "enforce",
+    rules,
+    originHeaders,
+    source: locate(source, ["policy"]),
+  };
+  if (raw.description !== undefined) policy.description = raw.description;
+  const risk = lowerRiskIntelligence(raw);
+  if (risk) policy.riskIntelligence = risk;
+  return { policy, diagnostics };
+}
+
+function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date, diagnostics: Diagnostic[]): Map<string, ResolvedSet> {
+  const today = now.toISOString().slice(0, 10);
+  const sets = new Map<string, ResolvedSet>();
+  for (const [name, set] of Object.entries(raw)) {
+    const items: Array<string | number> = [];
+    const seen = new Set<string>();
+    set.items.forEach((item: RawSetItem, i) => {
+      const isObject = typeof item === "object";
+      const value = isObject ? item.value : item;
+      const at = locate(source, isObject ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i]);
+      const problem = setItemProblem(set.type, value, at);
+      if (problem) return void diagnostics.push(problem);
+      if (seen.has(String(value))) return void diagnostics.push(makeDiagnostic("BP322", at, String(value), name));
+      seen.add(String(value));
+      if (isObject && item.expires !== undefined && item.expires < today) {
+        return void diagnostics.push(makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), String(value), item.expires));
+      }
+      items.push(value);
+    });
+    sets.set(name, { type: set.type, items });
+  }
+  return sets;
+}
+
+function setItemProblem(type: RawSet["type"], value: string | number, at: Location): Diagnostic | undefined {
+  const text = String(value);
+  switch (type) {
+    case "ja3":
+      return isJa3(text) ? undefined : makeDiagnostic("BP305", at, text);
+    case "ja4": {
+      const problem = ja4Problem(text);
+      return problem ? makeDiagnostic("BP306", at, text, problem) : undefined;
+    }
+    case "ip":
+      return isIpOrCidr(text) ? undefined : makeDiagnostic("BP307", at, text);
+    case "asn":
+      return isAsn(value) ? undefined : makeDiagnostic("BP323", at, text);
+    default:
+      return undefined;
+  }
+}
+
+function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenContext): RuleIR | undefined {
+  const { source, diagnostics } = ctx;
+  const errorsBefore = countErrors(diagnostics);
+  const ruleAt = locate(source, [...path, "id"]);
+  if ((rule.when === undefined) === (rule.expression === undefined)) {
+    diagnostics.push(makeDiagnostic("BP320", ruleAt, rule.id));
+    return undefined;
+  }
+  checkActionOptions(rule, path, source, diagnostics);
+
+  let condition: Expr | undefined;
+  if (rule.when !== undefined) {
+    condition = lowerWhen(rule.when, [...path, "when"], ctx);
+  } else {
+    condition = lowerRawExpression(rule.expression!, [...path, "expression"], ctx);
+  }
+  if (!condition || countErrors(diagnostics) > errorsBefore) return undefined;
+
+  const stage: Stage = ctx.workerFields.size > 0 ? "worker" : "edge";
+  if (stage === "worker" && !WORKER_ACTIONS.has(rule.action)) {
+    diagnostics.push(makeDiagnostic("BP314", locate(source, [...path, "action"]), rule.action, [...ctx.workerFields][0]!));
+  }
+  if (ctx.workerFields.has("risk") && raw.risk_intelligence === undefined) {
+    diagnostics.push(makeDiagnostic("BP313", locate(source, [...path, rule.when ? "when" : "expression"], "key")));
+  }
+  const lowered: RuleIR = {
+    kind: "rule",
+    ref: `${raw.policy}/${rule.id}`,
+    policy: raw.policy,
+    id: rule.id,
+    stage,
+    condition,
+    action: rule.action,
+    enabled: rule.enabled ?? true,
+    source: ruleAt,
+  };
+  if (rule.response) lowered.response = { status: rule.response.status, contentType: rule.response.content_type, body: rule.response.body };
+  if (rule.action === "skip") lowered.skip = { phases: rule.skip?.phases ?? [], products: rule.skip?.products ?? [] };
+  return lowered;
+}
+
+function checkActionOptions(rule: RawRule, path: ValuePath, source: YamlSource, diagnostics: Diagnostic[]): void {
+  if (rule.response) {
+    if (rule.action !== "block") diagnostics.push(makeDiagnostic("BP312", locate(source, [...path, "response"], "key"), rule.action));
+    const { status, body } = rule.response;
+    if (status < 400 || status > 499) diagnostics.push(makeDiagnostic("BP310", locate(source, [...path, "response", "status"]), status));
+    const bytes = Buffer.byteLength(body, "utf8");
+    if (bytes > MAX_BODY_BYTES) diagnostics.push(makeDiagnostic("BP311", locate(source, [...path, "response", "body"]), bytes));
+  }
+  if (rule.skip && rule.action !== "skip") diagnostics.push(makeDiagnostic("BP321", locate(source, [...path, "skip"], "key"), rule.action));
+}
+
+/** Parses and type-checks a raw expression; errors point inside the YAML string. */
+function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext): Expr | undefined {
+  const parsed = parseExpression(text);
+  if (!parsed.ok) {
+    ctx.diagnostics.push(makeDiagnostic("BP318", locateInString(ctx.source, path, parsed.error.start, parsed.error.end), parsed.error.message));
+    return undefined;
+  }
+  const errors = checkExpression(parsed.expr, { tier: "enterprise", context: "filter", allowWorkerFields: true });
+  for (const error of errors) {
+    ctx.diagnostics.push(makeDiagnostic("BP319", locateInString(ctx.source, path, error.start, error.end), error.message));
+  }
+  if (errors.length > 0) return undefined;
+  for (const name of fieldNames(parsed.expr)) {
+    if (lookupField(name)?.stage === "worker") ctx.workerFields.add(name.startsWith("risk.") ? "risk" : "ja4_signals");
+  }
+  return parsed.expr;
+}
+
+function fieldNames(expr: Expr): string[] {
+  switch (expr.kind) {
+    case "field":
+      return [expr.name];
+    case "literal":
+      return [];
+    case "compare":
+      return [...fieldNames(expr.left), ...fieldNames(expr.right)];
+    case "in":
+    case "in_list":
+      return fieldNames(expr.left);
+    case "not":
+      return fieldNames(expr.operand);
+    case "logical":
+      return expr.operands.flatMap(fieldNames);
+    case "call":
+      return expr.args.flatMap(fieldNames);
+  }
+}
+
+/**
+ * Maps an offset inside a YAML string scalar to its file position. Exact for plain and quoted
+ * one-line scalars and for block scalars; for folded multi-line forms it points at the scalar.
+ */
+export function locateInString(source: YamlSource, path: ValuePath, start: number, end: number): Location {
+  const at = locate(source, path);
+  const node = source.doc.getIn(path as Array<string | number>, true);
+  const length = Math.max(1, end - start);
+  if (!isScalar(node) || !node.range) return at;
+  const text = String(node.value);
+  const before = text.slice(0, start);
+  const lineIndex = before.split("\n").length - 1;
+  const columnInLine = start - (before.lastIndexOf("\n") + 1);
+  if (node.type === Scalar.BLOCK_LITERAL) {
+    const header = source.lineCounter.linePos(node.range[0]);
+    const firstLine = source.text.split(/\r?\n/)[header.line] ?? "";
+    const indent = firstLine.length - firstLine.trimStart().length;
+    return { file: source.file, line: header.line + 1 + lineIndex, column: indent + 1 + columnInLine, length };
+  }
+  if (lineIndex === 0 && (node.type === Scalar.PLAIN || node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE)) {
+    const quote = node.type === Scalar.PLAIN ? 0 : 1;
+    const raw = source.text.slice(node.range[0] + quote, node.range[1]);
+    // Quoted scalars may hold escapes; the offset is exact only while the raw text matches.
+    if (raw.startsWith(before)) return { ...at, column: at.column + quote + start, length };
+  }
+  return at;
+}
+
+/** A worker rule cannot come before an edge rule that ends or skips evaluation (DESIGN.md "Stage"). */
+function checkRuleOrder(rules: readonly RuleIR[], source: YamlSource, diagnostics: Diagnostic[]): void {
+  const firstWorker = rules.find((r) => r.stage === "worker" && r.enabled);
+  if (!firstWorker) return;
+  const after = rules.slice(rules.indexOf(firstWorker) + 1);
+  const blocking = after.find((r) => r.stage === "edge" && r.enabled && (isTerminating(r.action) || r.action === "skip"));
+  if (blocking) diagnostics.push(makeDiagnostic("BP315", blocking.source, firstWorker.id, blocking.id));
+}
+
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function lowerOriginHeaders(raw: RawPolicy, source: YamlSource, diagnostics: Diagnostic[]): OriginHeaderIR[] {
+  const headers: OriginHeaderIR[] = [];
+  for (const [name, field] of Object.entries(raw.origin_headers ?? {})) {
+    const at = locate(source, ["origin_headers", name], "key");
+    const problem = headerNameProblem(name);
+    if (problem) {
+      diagnostics.push(withHint(makeDiagnostic("BP309", at, name, problem), name !== name.toLowerCase() ? `write it as '${name.toLowerCase()}'.` : undefined));
+      continue;
+    }
+    const edge = EDGE_FIELDS[field];
+    if (field === "risk" && raw.risk_intelligence === undefined) diagnostics.push(makeDiagnostic("BP313", locate(source, ["origin_headers", name])));
+    headers.push({ name, field, stage: edge ? "edge" : "worker", source: at });
+  }
+  return headers;
+}
+
+function headerNameProblem(name: string): string | undefined {
+  if (name !== name.toLowerCase()) return "header names are written in lowercase";
+  if (name.startsWith("cf-") || name.startsWith("x-cf-")) return "Cloudflare reserves names starting with 'cf-' and 'x-cf-'";
+  if (!HEADER_NAME.test(name)) return "a header name holds only letters, digits and !#$%&'*+.^_`|~-";
+  return undefined;
+}
+
+function lowerRiskIntelligence(raw: RawPolicy): RiskIntelligenceIR | undefined {
+  const settings = raw.risk_intelligence;
+  if (!settings) return undefined;
+  const { header, cookie, form_field } = settings.token;
+  const token: RiskIntelligenceIR["token"] = header !== undefined ? { header } : cookie !== undefined ? { cookie } : { form_field: form_field ?? "frc-risk-intelligence-token" };
+  return { token, endpoint: settings.endpoint ?? "global", timeoutMs: settings.timeout_ms ?? 1000, onError: settings.on_error ?? "pass" };
+}
+
+function countErrors(diagnostics: readonly Diagnostic[]): number {
+  return diagnostics.filter((d) => d.severity === "error").length;
+}

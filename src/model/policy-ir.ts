@@ -1,0 +1,69 @@
+import type { SourceRef } from "../diagnostics/diagnostic.js";
+import type { Expr } from "../rules/ast.js";
+import type { Mode } from "./stack.js";
+
+/** Where a rule runs: in Cloudflare's rulesets, or in the bot-policy Worker. */
+export type Stage = "edge" | "worker";
+
+/** The actions a policy rule may take. */
+export type Action = "block" | "managed_challenge" | "js_challenge" | "challenge" | "skip" | "log";
+
+/** A custom block response (Pro plan and above). */
+export interface BlockResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What a `skip` rule skips besides the rest of the current ruleset. */
+export interface SkipTargets {
+  phases: string[];
+  products: string[];
+}
+
+/** A normalised rule: its condition is a Rules-language AST. */
+export interface RuleIR {
+  kind: "rule";
+  /** `<policy>/<rule>`, stable across compiles. */
+  ref: string;
+  policy: string;
+  id: string;
+  stage: Stage;
+  condition: Expr;
+  action: Action;
+  response?: BlockResponse;
+  skip?: SkipTargets;
+  /** A disabled rule is checked but emitted with `enabled: false` (edge) or left out (worker). */
+  enabled: boolean;
+  source: SourceRef;
+}
+
+/** A header forwarded to the origin; edge fields become a transform rule, worker ones the Worker. */
+export interface OriginHeaderIR {
+  name: string;
+  field: string;
+  stage: Stage;
+  source: SourceRef;
+}
+
+/** Friendly Captcha Risk Intelligence settings for the Worker. */
+export interface RiskIntelligenceIR {
+  token: { header: string } | { cookie: string } | { form_field: string };
+  endpoint: "global" | "eu";
+  timeoutMs: number;
+  onError: "pass" | "block";
+}
+
+/** A policy after checks and lowering: plain data that compile reads. */
+export interface PolicyIR {
+  kind: "policy";
+  id: string;
+  description?: string;
+  zones: string[];
+  priority: number;
+  mode: Mode;
+  rules: RuleIR[];
+  originHeaders: OriginHeaderIR[];
+  riskIntelligence?: RiskIntelligenceIR;
+  source: SourceRef;
+}

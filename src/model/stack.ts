@@ -1,0 +1,22 @@
+/** Cloudflare zone plans, which decide quotas and which features a rule may use. */
+export type ZoneTier = "free" | "pro" | "business" | "enterprise";
+
+/** Policy enforcement mode: observe turns terminating actions into `log`. */
+export type Mode = "enforce" | "observe";
+
+/** One zone of a stack: the key policies use in `zones:`, mapped to a real zone. */
+export interface StackZone {
+  key: string;
+  zoneId: string;
+  plan: ZoneTier;
+  routes: string[];
+}
+
+/** A stack's (environment's) configuration, from `Pulumi.<stack>.yaml` or Pulumi config. */
+export interface StackConfig {
+  name: string;
+  accountId: string;
+  /** When set, forces every policy of the stack into this mode. */
+  mode?: Mode;
+  zones: StackZone[];
+}

@@ -1,0 +1,472 @@
+import type { Expr, FunctionName, Literal, SetItem } from "./ast.js";
+import { compileRegex } from "./compile-regex.js";
+import { compileWildcard } from "./compile-wildcard.js";
+import { FIELD_NAMES, lookupField, type FieldType } from "./field-catalog.js";
+import { parseCidr, parseIpAddress } from "./ip-address.js";
+import type { RulesError } from "./rules-error.js";
+
+/** A Cloudflare plan, as far as the Rules language cares. */
+export type Tier = "free" | "pro" | "business" | "enterprise";
+
+/** Where an expression is used, and what it may reference. */
+export interface CheckOptions {
+  tier: Tier;
+  /** `filter`: a rule's condition (must be Bool); `rewrite`: a header value (must be String). */
+  context: "filter" | "rewrite";
+  allowWorkerFields: boolean;
+}
+
+type Scalar = "String" | "Int" | "Bool" | "Ip" | "Float";
+
+/** The type of an expression: a field type, or an array produced by `[*]`. */
+export type RulesType = FieldType | `Array<${Scalar}>`;
+
+/** `mapped`: the value came through `[*]`, so it stands for one value per array element. */
+interface Typed {
+  type: Scalar | "Array<Int>";
+  mapped: boolean;
+}
+
+interface Scope {
+  /** Inside the argument of any(…)/all(…), where `[*]` is allowed. */
+  inAnyAll: boolean;
+  /** The expression is a function's first argument, where `[*]` is also allowed. */
+  firstArgument: boolean;
+}
+
+const TOP: Scope = { inAnyAll: false, firstArgument: false };
+const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
+
+/**
+ * Type-checks an expression for a zone's plan and a usage context; returns every problem found,
+ * located by the spans of the offending nodes (0..0 for nodes built without text).
+ */
+export function checkExpression(expr: Expr, options: CheckOptions): RulesError[] {
+  const errors: RulesError[] = [];
+  const typed = typeExpression(expr, options, errors);
+  if (typed !== undefined) {
+    if (options.context === "filter") {
+      requireCondition(expr, typed, errors);
+    } else if (typed.type !== "String" || typed.mapped) {
+      report(errors, expr, `A rewrite expression must produce a String, but this one is ${show(typed)}.`);
+    }
+  }
+  return errors;
+}
+
+/** The type of an expression, or `undefined` when it does not type-check. */
+export function expressionType(expr: Expr): RulesType | undefined {
+  const errors: RulesError[] = [];
+  const typed = typeExpression(expr, { tier: "enterprise", context: "rewrite", allowWorkerFields: true }, errors);
+  return typed === undefined || errors.length > 0 ? undefined : (show(typed) as RulesType);
+}
+
+function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[]): Typed | undefined {
+  const check = (node: Expr, scope: Scope): Typed | undefined => {
+    switch (node.kind) {
+      case "field":
+        return checkField(node, scope);
+      case "literal":
+        return { type: literalType(node.literal), mapped: false };
+      case "compare":
+        return checkCompare(node, scope);
+      case "in":
+      case "in_list":
+        return checkMembership(node, scope);
+      case "not": {
+        const operand = check(node.operand, { ...scope, firstArgument: false });
+        if (operand === undefined || !requireCondition(node.operand, operand, errors)) return undefined;
+        return { type: "Bool", mapped: operand.mapped };
+      }
+      case "logical": {
+        const operands = node.operands.map((operand) => {
+          const typed = check(operand, { ...scope, firstArgument: false });
+          return typed !== undefined && requireCondition(operand, typed, errors) ? typed : undefined;
+        });
+        if (operands.some((typed) => typed === undefined)) return undefined;
+        const mapped = operands.map((typed) => typed?.mapped === true);
+        if (mapped.includes(true) && mapped.includes(false)) {
+          report(errors, node, `Cannot combine a per-element '[*]' condition with a single condition in '${node.op}'.`);
+          return undefined;
+        }
+        return { type: "Bool", mapped: mapped[0] === true };
+      }
+      case "call":
+        return checkCall(node, scope);
+    }
+  };
+
+  const checkField = (node: Extract<Expr, { kind: "field" }>, scope: Scope): Typed | undefined => {
+    const info = lookupField(node.name);
+    if (info === undefined) {
+      const suggestion = closestName(node.name, FIELD_NAMES);
+      report(errors, node, `Unknown field '${node.name}'.${suggestion === undefined ? "" : ` Did you mean '${suggestion}'?`}`);
+      return undefined;
+    }
+    if (info.stage === "worker" && !options.allowWorkerFields) {
+      report(
+        errors,
+        node,
+        `Field '${node.name}' exists only in the Worker, not in Cloudflare's Rules language, so an edge expression cannot use it.`,
+      );
+      return undefined;
+    }
+    if (info.requires === "enterprise_bot_management" && options.tier !== "enterprise") {
+      report(errors, node, `Field '${node.name}' needs the Enterprise plan with Bot Management, but the zone is on '${options.tier}'.`);
+    }
+    if (node.index === undefined) return { type: info.type, mapped: false };
+    if (info.type !== "Array<Int>") {
+      report(errors, node, `Field '${node.name}' is ${info.type}, not an array, so it cannot be indexed.`);
+      return undefined;
+    }
+    if (node.index === "*") {
+      if (!scope.inAnyAll && !scope.firstArgument) {
+        report(errors, node, "'[*]' is only allowed inside any(…) or all(…), or as a function's first argument.");
+        return undefined;
+      }
+      return { type: "Int", mapped: true };
+    }
+    if (!Number.isSafeInteger(node.index) || node.index < 0) {
+      report(errors, node, `The index of '${node.name}' must be '*' or a non-negative integer.`);
+      return undefined;
+    }
+    return { type: "Int", mapped: false };
+  };
+
+  /** The left side of a comparison or membership test: a non-Bool, non-array value. */
+  const checkLeft = (left: Expr, scope: Scope, operator: string): Typed | undefined => {
+    if (left.kind !== "field" && left.kind !== "call") {
+      report(errors, left, `The left side of '${operator}' must be a field or a function call.`);
+      return undefined;
+    }
+    const typed = check(left, { ...scope, firstArgument: false });
+    if (typed === undefined) return undefined;
+    if (typed.type === "Bool") {
+      report(
+        errors,
+        left,
+        `${describe(left)} is Bool: use it as a condition by itself (write it alone or with 'not'), without '${operator}'.`,
+      );
+      return undefined;
+    }
+    if (typed.type === "Array<Int>") {
+      report(errors, left, `${describe(left)} is an array: compare its elements with '[*]' inside any(…)/all(…), or one element with '[N]'.`);
+      return undefined;
+    }
+    return typed;
+  };
+
+  const checkCompare = (node: Extract<Expr, { kind: "compare" }>, scope: Scope): Typed | undefined => {
+    const left = checkLeft(node.left, scope, node.op);
+    const right = node.right;
+    if (right.kind !== "literal") {
+      report(errors, right, `The right side of '${node.op}' must be a literal value: fields cannot be compared with each other.`);
+      return undefined;
+    }
+    if (node.op === "matches" && options.tier !== "business" && options.tier !== "enterprise") {
+      report(errors, node, `'matches' (regular expressions) needs the Business or Enterprise plan, but the zone is on '${options.tier}'.`);
+    }
+    if (left === undefined) return undefined;
+    const literal = right.literal;
+    const valueType = literalType(literal);
+    switch (node.op) {
+      case "eq":
+      case "ne":
+        if (!literalFits(left.type, literal)) {
+          report(errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
+          return undefined;
+        }
+        break;
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        if (!ORDERING_TYPES.has(left.type)) {
+          report(errors, node, `'${node.op}' does not apply to ${left.type} values (only Int, Float and String).`);
+          return undefined;
+        }
+        if (!literalFits(left.type, literal)) {
+          report(errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
+          return undefined;
+        }
+        break;
+      case "contains":
+      case "matches":
+      case "wildcard":
+      case "strict wildcard": {
+        if (left.type !== "String") {
+          report(errors, node, `'${node.op}' applies only to String values, but ${describe(node.left)} is ${left.type}.`);
+          return undefined;
+        }
+        if (literal.type !== "string") {
+          report(errors, right, `'${node.op}' needs a string, not ${article(valueType)}.`);
+          return undefined;
+        }
+        const compiled =
+          node.op === "matches"
+            ? compileRegex(literal.value)
+            : node.op === "contains"
+              ? ({ ok: true } as const)
+              : compileWildcard(literal.value, node.op === "strict wildcard");
+        if (!compiled.ok) {
+          const what = node.op === "matches" ? "regular expression" : "wildcard pattern";
+          report(errors, right, `Invalid ${what}: ${compiled.reason}.`);
+          return undefined;
+        }
+        break;
+      }
+    }
+    return { type: "Bool", mapped: left.mapped };
+  };
+
+  const checkMembership = (node: Extract<Expr, { kind: "in" | "in_list" }>, scope: Scope): Typed | undefined => {
+    const left = checkLeft(node.left, scope, "in");
+    if (left === undefined) return undefined;
+    if (node.kind === "in_list") {
+      if (left.type !== "Ip" && left.type !== "Int" && left.type !== "String") {
+        report(errors, node, `Lists hold IPs, ASNs and hostnames; ${describe(node.left)} is ${left.type}.`);
+        return undefined;
+      }
+      return { type: "Bool", mapped: left.mapped };
+    }
+    if (left.type === "Bool") return undefined;
+    if (node.items.length === 0) {
+      report(errors, node, "A set needs at least one item.");
+      return undefined;
+    }
+    let ok = true;
+    for (const item of node.items) {
+      const problem = setItemProblem(left.type, item);
+      if (problem !== undefined) {
+        errors.push({ message: problem.replace("{left}", describe(node.left)), ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
+        ok = false;
+      }
+    }
+    return ok ? { type: "Bool", mapped: left.mapped } : undefined;
+  };
+
+  const checkCall = (node: Extract<Expr, { kind: "call" }>, scope: Scope): Typed | undefined => {
+    const signature = SIGNATURES[node.name];
+    if (signature === undefined) {
+      report(errors, node, `Unknown function '${String(node.name)}'.`);
+      return undefined;
+    }
+    if (node.name === "to_string" && options.context !== "rewrite") {
+      report(errors, node, "to_string() is only allowed in transform-rule rewrite expressions.");
+    }
+    const count = node.args.length;
+    if (count < signature.min || count > signature.max) {
+      const expected =
+        signature.min === signature.max
+          ? `${signature.min}`
+          : signature.max === Infinity
+            ? `at least ${signature.min}`
+            : `${signature.min} to ${signature.max}`;
+      report(errors, node, `'${node.name}' takes ${expected} argument${expected === "1" ? "" : "s"}, but ${count} ${count === 1 ? "was" : "were"} given.`);
+      return undefined;
+    }
+    const isAnyAll = node.name === "any" || node.name === "all";
+    const args = node.args.map((arg, position) =>
+      check(arg, { inAnyAll: scope.inAnyAll || isAnyAll, firstArgument: position === 0 }),
+    );
+    if (args.some((arg) => arg === undefined)) return undefined;
+    let ok = true;
+    args.forEach((typed, position) => {
+      const arg = node.args[position] as Expr;
+      const rule = signature.args[Math.min(position, signature.args.length - 1)];
+      if (typed === undefined || rule === undefined) return;
+      const problem = rule(typed, arg, position);
+      if (problem !== undefined) {
+        report(errors, arg, `Argument ${position + 1} of '${node.name}' ${problem}.`);
+        ok = false;
+      }
+    });
+    if (!ok) return undefined;
+    const first = args[0];
+    const type = signature.returns(first);
+    return { type, mapped: !isAnyAll && first?.mapped === true };
+  };
+
+  return check(expr, TOP);
+}
+
+type ArgumentRule = (typed: Typed, arg: Expr, position: number) => string | undefined;
+
+interface Signature {
+  min: number;
+  max: number;
+  args: ArgumentRule[];
+  returns: (first: Typed | undefined) => Typed["type"];
+}
+
+const single = (typed: Typed, position: number): string | undefined =>
+  typed.mapped && position > 0 ? "cannot be a '[*]' value" : undefined;
+
+const needsType =
+  (...types: Typed["type"][]): ArgumentRule =>
+  (typed, _arg, position) =>
+    single(typed, position) ??
+    (types.includes(typed.type) ? undefined : `must be ${types.join(" or ")}, not ${show(typed)}`);
+
+const needsLiteral =
+  (type: "string" | "int"): ArgumentRule =>
+  (_typed, arg) =>
+    arg.kind === "literal" && arg.literal.type === type ? undefined : `must be ${type === "string" ? "a string" : "an integer"} literal`;
+
+const needsBoolArray: ArgumentRule = (typed) =>
+  typed.type === "Bool" && typed.mapped
+    ? undefined
+    : `must be a '[*]' condition (e.g. any(cf.bot_management.detection_ids[*] eq 1)), not ${show(typed)}`;
+
+const urlDecodeOptions: ArgumentRule = (typed, arg, position) =>
+  needsLiteral("string")(typed, arg, position) ??
+  (arg.kind === "literal" && arg.literal.type === "string" && /^[ru]*$/.test(arg.literal.value)
+    ? undefined
+    : "may only contain the options 'r' and 'u'");
+
+const SIGNATURES: Readonly<Record<FunctionName, Signature>> = {
+  any: { min: 1, max: 1, args: [needsBoolArray], returns: () => "Bool" },
+  all: { min: 1, max: 1, args: [needsBoolArray], returns: () => "Bool" },
+  starts_with: { min: 2, max: 2, args: [needsType("String"), needsLiteral("string")], returns: () => "Bool" },
+  ends_with: { min: 2, max: 2, args: [needsType("String"), needsLiteral("string")], returns: () => "Bool" },
+  lower: { min: 1, max: 1, args: [needsType("String")], returns: () => "String" },
+  upper: { min: 1, max: 1, args: [needsType("String")], returns: () => "String" },
+  len: { min: 1, max: 1, args: [needsType("String", "Array<Int>")], returns: () => "Int" },
+  substring: {
+    min: 2,
+    max: 3,
+    args: [needsType("String"), needsLiteral("int"), needsLiteral("int")],
+    returns: () => "String",
+  },
+  concat: {
+    min: 1,
+    max: Infinity,
+    args: [needsType("String", "Array<Int>"), needsType("String", "Array<Int>")],
+    returns: (first) => (first?.type === "Array<Int>" ? "Array<Int>" : "String"),
+  },
+  url_decode: { min: 1, max: 2, args: [needsType("String"), urlDecodeOptions], returns: () => "String" },
+  to_string: { min: 1, max: 1, args: [needsType("Int", "Float", "Bool", "Ip", "String")], returns: () => "String" },
+};
+
+function literalType(literal: Literal): Scalar {
+  switch (literal.type) {
+    case "string":
+      return "String";
+    case "int":
+      return "Int";
+    case "float":
+      return "Float";
+    case "ip":
+      return "Ip";
+  }
+}
+
+function literalFits(type: Typed["type"], literal: Literal): boolean {
+  switch (type) {
+    case "String":
+      return literal.type === "string";
+    case "Int":
+      return literal.type === "int";
+    case "Float":
+      return literal.type === "int" || literal.type === "float";
+    case "Ip":
+      return literal.type === "ip" && parseIpAddress(literal.value) !== undefined;
+    default:
+      return false;
+  }
+}
+
+/** Why a set item does not fit the tested value's type; `{left}` is filled in by the caller. */
+function setItemProblem(type: Typed["type"], item: SetItem): string | undefined {
+  const itemKinds: Record<SetItem["type"], string> = {
+    string: "a string",
+    int: "an integer",
+    int_range: "an integer range",
+    ip: "an IP address",
+    cidr: "a CIDR",
+  };
+  const allowed: Partial<Record<Typed["type"], SetItem["type"][]>> = {
+    String: ["string"],
+    Int: ["int", "int_range"],
+    Float: ["int", "int_range"],
+    Ip: ["ip", "cidr"],
+  };
+  const fits = allowed[type];
+  if (fits === undefined) return `Sets cannot hold ${type} values.`;
+  if (!fits.includes(item.type)) return `This set item is ${itemKinds[item.type]}, but {left} is ${type}.`;
+  if ((item.type === "int" && !Number.isSafeInteger(item.value)) || (item.type === "int_range" && !(Number.isSafeInteger(item.from) && Number.isSafeInteger(item.to)))) {
+    return "Set integers must be whole numbers within 2^53-1.";
+  }
+  if (item.type === "int_range" && item.from > item.to) return `The range ${item.from}..${item.to} starts after it ends.`;
+  if (item.type === "ip" && parseIpAddress(item.value) === undefined) return `'${item.value}' is not a valid IP address.`;
+  if (item.type === "cidr") {
+    const cidr = parseCidr(item.value);
+    if (!cidr.ok) return `Invalid CIDR: ${cidr.reason}.`;
+  }
+  return undefined;
+}
+
+function requireCondition(expr: Expr, typed: Typed, errors: RulesError[]): boolean {
+  if (typed.type === "Bool" && !typed.mapped) return true;
+  if (typed.type === "Bool") {
+    report(errors, expr, "A '[*]' condition yields one Bool per element: wrap it in any(…) or all(…).");
+  } else if (expr.kind === "field") {
+    report(
+      errors,
+      expr,
+      `Field '${expr.name}' is ${show(typed)}; a bare field is a condition only when it is Bool, so compare it with a value (e.g. '${expr.name} eq …').`,
+    );
+  } else if (expr.kind === "call") {
+    report(errors, expr, `'${expr.name}(…)' returns ${show(typed)}, not Bool: compare it with a value.`);
+  } else {
+    report(errors, expr, `Expected a condition (Bool), but this is ${show(typed)}.`);
+  }
+  return false;
+}
+
+function report(errors: RulesError[], node: Expr, message: string): void {
+  errors.push({ message, start: node.span?.start ?? 0, end: node.span?.end ?? 0 });
+}
+
+function show(typed: Typed): string {
+  return typed.mapped ? `Array<${typed.type}>` : typed.type;
+}
+
+function article(type: string): string {
+  return /^[AEIOU]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describe(expr: Expr): string {
+  if (expr.kind === "field") return `Field '${expr.name}'`;
+  if (expr.kind === "call") return `'${expr.name}(…)'`;
+  return "The value";
+}
+
+/** The known name closest to a misspelt one, when it is close enough to be a plausible typo. */
+function closestName(word: string, known: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const candidate of known) {
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}

@@ -1,0 +1,544 @@
+import type { CompareOp, Expr, FunctionName, Literal, SetItem } from "./ast.js";
+import { compileRegex } from "./compile-regex.js";
+import { compileWildcard } from "./compile-wildcard.js";
+import { parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
+
+/*
+ * Semantics follow the open-source engine (wirefilter):
+ * - an absent field (`undefined`/`null`, or a value of the wrong JS type) makes every comparison
+ *   false except `ne`, which is true; `in` and `in $list` on an absent field are false;
+ * - a bare absent Bool is false; `not` negates whatever its operand yields;
+ * - functions given an absent argument yield an absent value; any()/all() of an absent array are false;
+ * - strings compare by Unicode code point, which is the engine's byte order for UTF-8;
+ *   `len` and `substring` count UTF-8 bytes; `lower`/`upper` and `wildcard` fold ASCII only.
+ * The AST is compiled once into closures; the per-request work is field lookups and comparisons.
+ * Invalid ASTs (which `checkExpression` reports) make the compile functions throw.
+ */
+
+/** Field values of one request, keyed by Rules-language field name (`cf.bot_management.score`). */
+export type FieldValues = Record<string, unknown>;
+
+/** Options for compiled evaluators: custom lists' contents for `in $name` (IPs, CIDRs, ASNs, hostnames). */
+export interface EvaluatorOptions {
+  lists?: Readonly<Record<string, readonly (string | number)[]>>;
+}
+
+/** A compiled condition: true when the request matches. */
+export type CompiledCondition = (fields: FieldValues) => boolean;
+
+/** A compiled value expression (e.g. a header rewrite); `undefined` when the value is absent. */
+export type CompiledValue = (fields: FieldValues) => unknown;
+
+type Getter = (fields: FieldValues) => unknown;
+type Test = (value: unknown) => boolean;
+
+/** A compiled node; `mapped` values come through `[*]` and are arrays (or absent). */
+interface Compiled {
+  get: Getter;
+  mapped: boolean;
+}
+
+/** Compiles a condition once into a fast predicate over request field values. */
+export function compileEvaluator(expr: Expr, options: EvaluatorOptions = {}): CompiledCondition {
+  const compiled = compileNode(expr, options);
+  if (compiled.mapped) throw new Error("A '[*]' condition must be wrapped in any(…) or all(…).");
+  return isCondition(expr) ? (compiled.get as CompiledCondition) : truthy(compiled.get);
+}
+
+/** Compiles a value expression, e.g. `to_string(cf.bot_management.score)` for a header rewrite. */
+export function compileValueEvaluator(expr: Expr, options: EvaluatorOptions = {}): CompiledValue {
+  return compileNode(expr, options).get;
+}
+
+/** Evaluates an expression's value once (compile and run; prefer the compile functions in loops). */
+export function evaluateValue(expr: Expr, fields: FieldValues, options: EvaluatorOptions = {}): unknown {
+  return compileNode(expr, options).get(fields);
+}
+
+function isCondition(expr: Expr): boolean {
+  return expr.kind === "compare" || expr.kind === "in" || expr.kind === "in_list" || expr.kind === "not" || expr.kind === "logical";
+}
+
+function truthy(get: Getter): CompiledCondition {
+  return (fields) => get(fields) === true;
+}
+
+function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
+  switch (expr.kind) {
+    case "field":
+      return compileField(expr.name, expr.index);
+    case "literal": {
+      const value = literalValue(expr.literal);
+      return { get: () => value, mapped: false };
+    }
+    case "compare": {
+      const left = compileNode(expr.left, options);
+      if (expr.right.kind !== "literal") throw new Error("The right side of a comparison must be a literal.");
+      return applyTest(left, compareTest(expr.op, expr.right.literal));
+    }
+    case "in":
+      return applyTest(compileNode(expr.left, options), membershipTest(expr.items));
+    case "in_list": {
+      const items = options.lists?.[expr.list];
+      const test: Test = items === undefined ? () => false : membershipTest(items.map(listEntryToSetItem));
+      return applyTest(compileNode(expr.left, options), test);
+    }
+    case "not": {
+      const operand = compileCondition(expr.operand, options);
+      if (operand.mapped) return { get: mapArray(operand.get, (value) => value !== true), mapped: true };
+      const get = operand.get;
+      return { get: (fields) => !get(fields), mapped: false };
+    }
+    case "logical":
+      return compileLogical(expr.op, expr.operands.map((operand) => compileCondition(operand, options)));
+    case "call":
+      return compileCall(expr.name, expr.args, options);
+  }
+}
+
+/** Like compileNode, but a non-mapped result is always a boolean (absent becomes false). */
+function compileCondition(expr: Expr, options: EvaluatorOptions): Compiled {
+  const compiled = compileNode(expr, options);
+  if (compiled.mapped || isCondition(expr)) return compiled;
+  return { get: truthy(compiled.get), mapped: false };
+}
+
+function compileField(name: string, index: "*" | number | undefined): Compiled {
+  if (index === undefined) return { get: (fields) => fields[name] ?? undefined, mapped: false };
+  if (index === "*") {
+    return {
+      get: (fields) => {
+        const value = fields[name];
+        return Array.isArray(value) ? value : undefined;
+      },
+      mapped: true,
+    };
+  }
+  return {
+    get: (fields) => {
+      const value = fields[name];
+      return Array.isArray(value) ? value[index] : undefined;
+    },
+    mapped: false,
+  };
+}
+
+function applyTest(left: Compiled, test: Test): Compiled {
+  const get = left.get;
+  if (left.mapped) return { get: mapArray(get, test), mapped: true };
+  return { get: (fields) => test(get(fields)), mapped: false };
+}
+
+function mapArray(get: Getter, map: (value: unknown) => unknown): Getter {
+  return (fields) => {
+    const values = get(fields);
+    return Array.isArray(values) ? values.map(map) : undefined;
+  };
+}
+
+function compileLogical(op: "and" | "or" | "xor", operands: Compiled[]): Compiled {
+  if (operands.some((operand) => operand.mapped)) return compileMappedLogical(op, operands);
+  const getters = operands.map((operand) => operand.get as CompiledCondition);
+  const [a, b] = getters;
+  if (getters.length === 2 && a !== undefined && b !== undefined) {
+    if (op === "and") return { get: (fields) => a(fields) && b(fields), mapped: false };
+    if (op === "or") return { get: (fields) => a(fields) || b(fields), mapped: false };
+    return { get: (fields) => a(fields) !== b(fields), mapped: false };
+  }
+  const count = getters.length;
+  if (op === "and") {
+    return {
+      get: (fields) => {
+        for (let i = 0; i < count; i++) if (!(getters[i] as CompiledCondition)(fields)) return false;
+        return true;
+      },
+      mapped: false,
+    };
+  }
+  if (op === "or") {
+    return {
+      get: (fields) => {
+        for (let i = 0; i < count; i++) if ((getters[i] as CompiledCondition)(fields)) return true;
+        return false;
+      },
+      mapped: false,
+    };
+  }
+  return {
+    get: (fields) => {
+      let result = false;
+      for (let i = 0; i < count; i++) result = result !== (getters[i] as CompiledCondition)(fields);
+      return result;
+    },
+    mapped: false,
+  };
+}
+
+/** Element-wise logic over `[*]` conditions (inside any/all); absent if any side is absent. */
+function compileMappedLogical(op: "and" | "or" | "xor", operands: Compiled[]): Compiled {
+  const getters = operands.map((operand) => operand.get);
+  return {
+    get: (fields) => {
+      const arrays = getters.map((get) => get(fields));
+      if (!arrays.every(Array.isArray)) return undefined;
+      const length = Math.min(...arrays.map((values) => (values as unknown[]).length));
+      const result: boolean[] = [];
+      for (let i = 0; i < length; i++) {
+        const bits = arrays.map((values) => (values as unknown[])[i] === true);
+        result.push(op === "and" ? bits.every(Boolean) : op === "or" ? bits.some(Boolean) : bits.filter(Boolean).length % 2 === 1);
+      }
+      return result;
+    },
+    mapped: true,
+  };
+}
+
+function literalValue(literal: Literal): unknown {
+  return literal.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+
+function compareTest(op: CompareOp, literal: Literal): Test {
+  switch (literal.type) {
+    case "string":
+      return stringTest(op, literal.value);
+    case "int":
+    case "float":
+      return numberTest(op, literal.value);
+    case "ip":
+      return ipTest(op, literal.value);
+  }
+}
+
+function stringTest(op: CompareOp, expected: string): Test {
+  switch (op) {
+    case "eq":
+      return (value) => value === expected;
+    case "ne":
+      return (value) => value !== expected;
+    case "lt":
+      return (value) => typeof value === "string" && compareCodePoints(value, expected) < 0;
+    case "le":
+      return (value) => typeof value === "string" && compareCodePoints(value, expected) <= 0;
+    case "gt":
+      return (value) => typeof value === "string" && compareCodePoints(value, expected) > 0;
+    case "ge":
+      return (value) => typeof value === "string" && compareCodePoints(value, expected) >= 0;
+    case "contains":
+      return (value) => typeof value === "string" && value.includes(expected);
+    case "matches":
+    case "wildcard":
+    case "strict wildcard": {
+      const compiled = op === "matches" ? compileRegex(expected) : compileWildcard(expected, op === "strict wildcard");
+      if (!compiled.ok) throw new Error(`Invalid pattern '${expected}': ${compiled.reason}.`);
+      const regex = compiled.regex;
+      return (value) => typeof value === "string" && regex.test(value);
+    }
+  }
+}
+
+function numberTest(op: CompareOp, expected: number): Test {
+  switch (op) {
+    case "eq":
+      return (value) => value === expected;
+    case "ne":
+      return (value) => value !== expected;
+    case "lt":
+      return (value) => typeof value === "number" && value < expected;
+    case "le":
+      return (value) => typeof value === "number" && value <= expected;
+    case "gt":
+      return (value) => typeof value === "number" && value > expected;
+    case "ge":
+      return (value) => typeof value === "number" && value >= expected;
+    default:
+      throw new Error(`'${op}' cannot compare numbers.`);
+  }
+}
+
+function ipTest(op: CompareOp, text: string): Test {
+  const expected = parseIpAddress(text);
+  if (expected === undefined) throw new Error(`Invalid IP address '${text}'.`);
+  const order = (value: unknown): number | undefined => {
+    const actual = typeof value === "string" ? cachedIp(value) : undefined;
+    if (actual === undefined || actual.version !== expected.version) return undefined;
+    return actual.value < expected.value ? -1 : actual.value > expected.value ? 1 : 0;
+  };
+  switch (op) {
+    case "eq":
+      return (value) => order(value) === 0;
+    case "ne":
+      return (value) => order(value) !== 0;
+    case "lt":
+      return (value) => (order(value) ?? 0) < 0;
+    case "le":
+      return (value) => { const o = order(value); return o !== undefined && o <= 0; };
+    case "gt":
+      return (value) => (order(value) ?? 0) > 0;
+    case "ge":
+      return (value) => { const o = order(value); return o !== undefined && o >= 0; };
+    default:
+      throw new Error(`'${op}' cannot compare IP addresses.`);
+  }
+}
+
+/** Code-point order (= UTF-8 byte order), unlike `<` on JS strings, which compares UTF-16 units. */
+function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (astral code points) sort above every BMP unit from U+E000 up in code-point order.
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+// Request IPs repeat across rules and requests: parse each text once, within a bounded cache.
+const ipCache = new Map<string, IpAddress | null>();
+const IP_CACHE_LIMIT = 10_000;
+
+function cachedIp(text: string): IpAddress | undefined {
+  let parsed = ipCache.get(text);
+  if (parsed === undefined) {
+    if (ipCache.size >= IP_CACHE_LIMIT) ipCache.clear();
+    parsed = parseIpAddress(text) ?? null;
+    ipCache.set(text, parsed);
+  }
+  return parsed ?? undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sets and lists
+
+function listEntryToSetItem(entry: string | number): SetItem {
+  if (typeof entry === "number") return { type: "int", value: entry };
+  if (entry.includes("/") && parseCidr(entry).ok) return { type: "cidr", value: entry };
+  if (parseIpAddress(entry) !== undefined) return { type: "ip", value: entry };
+  return { type: "string", value: entry };
+}
+
+function membershipTest(items: readonly SetItem[]): Test {
+  const strings = new Set<string>();
+  const ints = new Set<number>();
+  const intRanges: [number, number][] = [];
+  const v4: [number, number][] = [];
+  const v6: [bigint, bigint][] = [];
+  const addRange = (range: IpRange) => {
+    if (range.version === 4) v4.push([range.first, range.last]);
+    else v6.push([range.first, range.last]);
+  };
+  for (const item of items) {
+    switch (item.type) {
+      case "string":
+        strings.add(item.value);
+        break;
+      case "int":
+        ints.add(item.value);
+        break;
+      case "int_range":
+        intRanges.push([item.from, item.to]);
+        break;
+      case "ip": {
+        const address = parseIpAddress(item.value);
+        if (address === undefined) throw new Error(`Invalid IP address '${item.value}'.`);
+        addRange(singleAddressRange(address));
+        break;
+      }
+      case "cidr": {
+        const cidr = parseCidr(item.value);
+        if (!cidr.ok) throw new Error(`Invalid CIDR: ${cidr.reason}.`);
+        addRange(cidr.range);
+        break;
+      }
+    }
+  }
+  const inIntRanges = rangeMatcher(mergeRanges(intRanges));
+  const inV4 = rangeMatcher(mergeRanges(v4));
+  const inV6 = rangeMatcher(mergeRanges(v6));
+  const hasStrings = strings.size > 0;
+  const hasIps = v4.length + v6.length > 0;
+  return (value) => {
+    if (typeof value === "number") return ints.has(value) || inIntRanges(value);
+    if (typeof value !== "string") return false;
+    if (hasStrings && strings.has(value)) return true;
+    if (!hasIps) return false;
+    const address = cachedIp(value);
+    if (address === undefined) return false;
+    return address.version === 4 ? inV4(address.value) : inV6(address.value);
+  };
+}
+
+function mergeRanges<T extends number | bigint>(ranges: [T, T][]): [T, T][] {
+  const sorted = [...ranges].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const merged: [T, T][] = [];
+  for (const [first, last] of sorted) {
+    const previous = merged[merged.length - 1];
+    if (previous !== undefined && first <= previous[1]) {
+      if (last > previous[1]) previous[1] = last;
+    } else {
+      merged.push([first, last]);
+    }
+  }
+  return merged;
+}
+
+/** Binary search over sorted, disjoint ranges. */
+function rangeMatcher<T extends number | bigint>(ranges: [T, T][]): (value: T) => boolean {
+  if (ranges.length === 0) return () => false;
+  return (value) => {
+    let low = 0;
+    let high = ranges.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const range = ranges[middle] as [T, T];
+      if (value < range[0]) high = middle - 1;
+      else if (value > range[1]) low = middle + 1;
+      else return true;
+    }
+    return false;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+const utf8Encoder = new TextEncoder();
+const lossyUtf8Decoder = new TextDecoder("utf-8");
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+function compileCall(name: FunctionName, args: Expr[], options: EvaluatorOptions): Compiled {
+  if (name === "any" || name === "all") {
+    const [arg] = args;
+    if (arg === undefined || args.length !== 1) throw new Error(`'${name}' takes one argument.`);
+    const get = compileNode(arg, options).get;
+    if (name === "any") {
+      return { get: (fields) => { const values = get(fields); return Array.isArray(values) && values.some((v) => v === true); }, mapped: false };
+    }
+    return { get: (fields) => { const values = get(fields); return Array.isArray(values) && values.every((v) => v === true); }, mapped: false };
+  }
+  const compiled = args.map((arg) => compileNode(arg, options));
+  const [first, ...rest] = compiled;
+  if (first === undefined) throw new Error(`'${name}' needs arguments.`);
+  const restGetters = rest.map((arg) => arg.get);
+  const apply = functionImplementation(name, args);
+  const firstGet = first.get;
+  if (first.mapped) {
+    return {
+      get: (fields) => {
+        const values = firstGet(fields);
+        if (!Array.isArray(values)) return undefined;
+        const others = restGetters.map((get) => get(fields));
+        return values.map((value) => apply(value, others));
+      },
+      mapped: true,
+    };
+  }
+  if (restGetters.length === 0) return { get: (fields) => apply(firstGet(fields), []), mapped: false };
+  return { get: (fields) => apply(firstGet(fields), restGetters.map((get) => get(fields))), mapped: false };
+}
+
+type Implementation = (first: unknown, rest: unknown[]) => unknown;
+
+function functionImplementation(name: Exclude<FunctionName, "any" | "all">, args: Expr[]): Implementation {
+  switch (name) {
+    case "lower":
+      return (value) => (typeof value === "string" ? asciiCase(value, /[A-Z]/g, 32) : undefined);
+    case "upper":
+      return (value) => (typeof value === "string" ? asciiCase(value, /[a-z]/g, -32) : undefined);
+    case "len":
+      return (value) => (typeof value === "string" ? utf8Length(value) : Array.isArray(value) ? value.length : undefined);
+    case "starts_with":
+      return (value, [prefix]) => (typeof value === "string" && typeof prefix === "string" ? value.startsWith(prefix) : undefined);
+    case "ends_with":
+      return (value, [suffix]) => (typeof value === "string" && typeof suffix === "string" ? value.endsWith(suffix) : undefined);
+    case "substring":
+      return (value, [start, end]) =>
+        typeof value === "string" && typeof start === "number" && (end === undefined || typeof end === "number")
+          ? byteSubstring(value, start, end)
+          : undefined;
+    case "concat":
+      return (value, rest) => {
+        const all = [value, ...rest];
+        if (all.every((part) => typeof part === "string")) return all.join("");
+        if (all.every(Array.isArray)) return (all as unknown[][]).flat();
+        return undefined;
+      };
+    case "url_decode": {
+      const optionArg = args[1];
+      const flags = optionArg?.kind === "literal" && optionArg.literal.type === "string" ? optionArg.literal.value : "";
+      const recursive = flags.includes("r");
+      const unicode = flags.includes("u");
+      return (value) => (typeof value === "string" ? urlDecode(value, recursive, unicode) : undefined);
+    }
+    case "to_string":
+      return (value) =>
+        typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+  }
+}
+
+function asciiCase(value: string, letters: RegExp, shift: number): string {
+  letters.lastIndex = 0;
+  if (!letters.test(value)) return value;
+  letters.lastIndex = 0;
+  return value.replace(letters, (c) => String.fromCharCode(c.charCodeAt(0) + shift));
+}
+
+function utf8Length(value: string): number {
+  let length = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    // Each half of a surrogate pair counts 2, making the pair's 4 bytes.
+    else if (c >= 0xd800 && c <= 0xdfff) length += 2;
+    else length += 3;
+  }
+  return length;
+}
+
+/** Byte offsets, negative from the end, end exclusive; a cut inside a character yields U+FFFD. */
+function byteSubstring(value: string, start: number, end: number | undefined): string {
+  if (ASCII_ONLY.test(value)) return value.slice(start, end);
+  return lossyUtf8Decoder.decode(utf8Encoder.encode(value).slice(start, end));
+}
+
+function urlDecode(value: string, recursive: boolean, unicode: boolean): string {
+  let current = value;
+  // Recursive decoding stops when nothing changes; the bound guards against pathological input.
+  for (let round = 0; round < 16; round++) {
+    const decoded = urlDecodeOnce(current, unicode);
+    if (!recursive || decoded === current) return decoded;
+    current = decoded;
+  }
+  return current;
+}
+
+function urlDecodeOnce(value: string, unicode: boolean): string {
+  if (!value.includes("%") && !value.includes("+")) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === "+") {
+      bytes.push(0x20);
+    } else if (c === "%" && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (unicode && c === "%" && /^[uU][0-9a-fA-F]{4}$/.test(value.slice(i + 1, i + 6))) {
+      for (const b of utf8Encoder.encode(String.fromCharCode(parseInt(value.slice(i + 2, i + 6), 16)))) bytes.push(b);
+      i += 5;
+    } else {
+      const codePoint = value.codePointAt(i) as number;
+      const chunk = String.fromCodePoint(codePoint);
+      for (const b of utf8Encoder.encode(chunk)) bytes.push(b);
+      i += chunk.length - 1;
+    }
+  }
+  return lossyUtf8Decoder.decode(new Uint8Array(bytes));
+}

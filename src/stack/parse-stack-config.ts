@@ -1,0 +1,276 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { suggest } from "../diagnostics/suggest.js";
+import type { Mode, StackConfig, StackZone, ZoneTier } from "../model/stack.js";
+import type { StackDiagnosticCode } from "./stack-diagnostics.js";
+
+/** The Pulumi config namespace of this project (`bot-policy:<key>`). */
+export const configNamespace = "bot-policy";
+
+/** A path into the raw config: the config key as written, then map keys and list indexes. */
+export type ConfigPath = ReadonlyArray<string | number>;
+
+/** Where a config key sits in its file; line and column are 1-based. */
+export interface ConfigPosition {
+  line: number;
+  column: number;
+  length?: number;
+}
+
+/** Finds the position of a config key (or list item) so diagnostics can point at it. */
+export type LocateConfigKey = (path: ConfigPath) => ConfigPosition | undefined;
+
+/** A validated stack config, or the reasons it is invalid. */
+export interface ParseStackConfigResult {
+  config?: StackConfig;
+  diagnostics: Diagnostic[];
+}
+
+const knownKeys = ["accountId", "mode", "zones", "riskIntelligenceApiKey"] as const;
+const zoneKeys = ["zoneId", "plan", "routes"] as const;
+const tiers: readonly ZoneTier[] = ["free", "pro", "business", "enterprise"];
+const modes: readonly Mode[] = ["enforce", "observe"];
+
+const hex32 = /^[0-9a-f]{32}$/;
+const zoneKeyPattern = /^[a-z0-9][a-z0-9-]*$/;
+const label = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+/** A Workers route: optional leading `*` on the host, at least two labels, a path, optional trailing `*`. */
+const routePattern = new RegExp(`^(?:\\*\\.?)?${label}(?:\\.${label})+/[^\\s*]*\\*?$`);
+
+/**
+ * Validates the `bot-policy:*` keys of a stack's config into a `StackConfig`. Keys may be written
+ * with the namespace (`bot-policy:zones`, as in `Pulumi.<stack>.yaml`) or without it (as
+ * `pulumi.Config("bot-policy")` returns them); keys of other namespaces are ignored. Secure values
+ * (`{ secure: … }`) are never read nor printed.
+ */
+export function parseStackConfig(
+  name: string,
+  config: Record<string, unknown>,
+  file: string = `Pulumi.${name}.yaml`,
+  locate?: LocateConfigKey,
+): ParseStackConfigResult {
+  const diagnostics: Diagnostic[] = [];
+  const report = (code: StackDiagnosticCode, path: ConfigPath, message: string, hint?: string): void => {
+    const position = locate?.(path) ?? { line: 1, column: 1 };
+    diagnostics.push({
+      code,
+      severity: "error",
+      message,
+      file,
+      line: position.line,
+      column: position.column,
+      ...(position.length !== undefined ? { length: position.length } : {}),
+      ...(hint !== undefined ? { hint } : {}),
+    });
+  };
+  const stack = `Stack '${name}'`;
+
+  const values = new Map<string, { key: string; value: unknown }>();
+  for (const [key, value] of Object.entries(config)) {
+    const colon = key.indexOf(":");
+    if (colon >= 0 && key.slice(0, colon) !== configNamespace) continue;
+    const bare = colon >= 0 ? key.slice(colon + 1) : key;
+    if (!(knownKeys as readonly string[]).includes(bare)) {
+      const suggestion = suggest(bare, knownKeys);
+      report(
+        "BP153",
+        [key],
+        `${stack} has an unknown config key '${key}'.`,
+        suggestion === undefined ? undefined : `did you mean '${colon >= 0 ? `${configNamespace}:` : ""}${suggestion}'?`,
+      );
+      continue;
+    }
+    values.set(bare, { key, value });
+  }
+
+  /** Rejects secure values where a plain one is needed; the value itself is never shown. */
+  const plain = (path: ConfigPath, what: string, value: unknown): boolean => {
+    if (!isSecure(value)) return true;
+    report(
+      "BP153",
+      path,
+      `${stack} ${what} holds a secure value: only 'riskIntelligenceApiKey' may be a secret.`,
+      "set it with 'pulumi config set' without '--secret'",
+    );
+    return false;
+  };
+
+  const account = values.get("accountId");
+  let accountId: string | undefined;
+  if (account === undefined) {
+    report("BP152", [], `${stack} is missing the required config key '${configNamespace}:accountId'.`);
+  } else if (plain([account.key], "config key 'accountId'", account.value)) {
+    if (typeof account.value === "string" && hex32.test(account.value)) accountId = account.value;
+    else
+      report(
+        "BP154",
+        [account.key],
+        `${stack} has an invalid accountId ${shown(account.value)}: expected 32 lowercase hex characters.`,
+        numberHint(account.value),
+      );
+  }
+
+  const modeEntry = values.get("mode");
+  let mode: Mode | undefined;
+  if (modeEntry !== undefined && plain([modeEntry.key], "config key 'mode'", modeEntry.value)) {
+    if (typeof modeEntry.value === "string" && (modes as readonly string[]).includes(modeEntry.value))
+      mode = modeEntry.value as Mode;
+    else
+      report("BP155", [modeEntry.key], `${stack} has an invalid mode ${shown(modeEntry.value)}: expected 'enforce' or 'observe'.`);
+  }
+
+  const zonesEntry = values.get("zones");
+  const zones: StackZone[] = [];
+  let zonesValid = false;
+  if (zonesEntry === undefined) {
+    report("BP152", [], `${stack} is missing the required config key '${configNamespace}:zones'.`);
+  } else if (plain([zonesEntry.key], "config key 'zones'", zonesEntry.value)) {
+    if (!isPlainMap(zonesEntry.value)) {
+      report(
+        "BP156",
+        [zonesEntry.key],
+        `${stack} has invalid zones ${shown(zonesEntry.value)}: expected a map of zone keys to zone settings.`,
+      );
+    } else if (Object.keys(zonesEntry.value).length === 0) {
+      report("BP156", [zonesEntry.key], `${stack} has no zones: expected at least one zone key with its settings.`);
+    } else {
+      zonesValid = true;
+      const owners = new Map<string, string>();
+      for (const [key, raw] of Object.entries(zonesEntry.value)) {
+        const zone = parseZone(key, raw, [zonesEntry.key, key]);
+        if (zone === undefined) {
+          zonesValid = false;
+          continue;
+        }
+        const owner = owners.get(zone.zoneId);
+        if (owner !== undefined) {
+          zonesValid = false;
+          report(
+            "BP157",
+            [zonesEntry.key, key, "zoneId"],
+            `${stack} zones '${owner}' and '${key}' share the zoneId '${zone.zoneId}': a zone can be owned by one zone key only.`,
+            "Cloudflare allows one entry-point ruleset per phase and zone",
+          );
+          continue;
+        }
+        owners.set(zone.zoneId, key);
+        zones.push(zone);
+      }
+    }
+  }
+
+  function parseZone(key: string, raw: unknown, path: ConfigPath): StackZone | undefined {
+    const where = `${stack} zone '${key}'`;
+    let valid = true;
+    if (!zoneKeyPattern.test(key)) {
+      report(
+        "BP156",
+        path,
+        `${stack} has an invalid zone key '${key}': expected lowercase letters, digits and '-', starting with a letter or digit.`,
+      );
+      valid = false;
+    }
+    if (!plain(path, `zone '${key}'`, raw)) return undefined;
+    if (!isPlainMap(raw)) {
+      report("BP156", path, `${where} is invalid ${shown(raw)}: expected a map with 'zoneId', 'plan' and 'routes'.`);
+      return undefined;
+    }
+    for (const field of Object.keys(raw)) {
+      if ((zoneKeys as readonly string[]).includes(field)) continue;
+      const suggestion = suggest(field, zoneKeys);
+      report(
+        "BP153",
+        [...path, field],
+        `${where} has an unknown key '${field}'.`,
+        suggestion === undefined ? undefined : `did you mean '${suggestion}'?`,
+      );
+      valid = false;
+    }
+
+    let zoneId: string | undefined;
+    if (!("zoneId" in raw)) {
+      report("BP152", path, `${where} is missing the required key 'zoneId'.`);
+    } else if (plain([...path, "zoneId"], `zone '${key}' key 'zoneId'`, raw.zoneId)) {
+      if (typeof raw.zoneId === "string" && hex32.test(raw.zoneId)) zoneId = raw.zoneId;
+      else
+        report(
+          "BP157",
+          [...path, "zoneId"],
+          `${where} has an invalid zoneId ${shown(raw.zoneId)}: expected 32 lowercase hex characters.`,
+          numberHint(raw.zoneId),
+        );
+    }
+
+    let plan: ZoneTier | undefined;
+    if (!("plan" in raw)) {
+      report("BP152", path, `${where} is missing the required key 'plan'.`);
+    } else if (plain([...path, "plan"], `zone '${key}' key 'plan'`, raw.plan)) {
+      if (typeof raw.plan === "string" && (tiers as readonly string[]).includes(raw.plan)) plan = raw.plan as ZoneTier;
+      else
+        report(
+          "BP158",
+          [...path, "plan"],
+          `${where} has an invalid plan ${shown(raw.plan)}: expected 'free', 'pro', 'business' or 'enterprise'.`,
+        );
+    }
+
+    const routes: string[] = [];
+    if ("routes" in raw && raw.routes !== null && plain([...path, "routes"], `zone '${key}' key 'routes'`, raw.routes)) {
+      if (!Array.isArray(raw.routes)) {
+        report(
+          "BP159",
+          [...path, "routes"],
+          `${where} has invalid routes ${shown(raw.routes)}: expected a list of patterns like 'shop.example.com/*'.`,
+        );
+        valid = false;
+      } else {
+        raw.routes.forEach((route: unknown, index: number) => {
+          if (typeof route !== "string" || !routePattern.test(route)) {
+            report(
+              "BP159",
+              [...path, "routes", index],
+              `${where} has an invalid route ${shown(route)}: expected a pattern like 'shop.example.com/*'.`,
+              typeof route === "string" && route.includes("://") ? "a route has no scheme: drop 'https://'" : undefined,
+            );
+            valid = false;
+          } else if (routes.includes(route)) {
+            report("BP159", [...path, "routes", index], `${where} lists the route '${route}' twice.`);
+            valid = false;
+          } else {
+            routes.push(route);
+          }
+        });
+      }
+    }
+
+    if (!valid || zoneId === undefined || plan === undefined) return undefined;
+    return { key, zoneId, plan, routes };
+  }
+
+  if (diagnostics.length > 0 || accountId === undefined || !zonesValid) return { diagnostics };
+  return {
+    config: { name, accountId, ...(mode !== undefined ? { mode } : {}), zones },
+    diagnostics,
+  };
+}
+
+/** True for Pulumi's encrypted config value, `{ secure: "v1:…" }`. */
+export function isSecure(value: unknown): boolean {
+  return isPlainMap(value) && Object.keys(value).length === 1 && "secure" in value;
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A value for a message: scalars in single quotes, collections by kind (their content can be long). */
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return "(empty)";
+  if (Array.isArray(value)) return "(a list)";
+  if (typeof value === "object") return "(a map)";
+  const text = String(value);
+  return `'${text.length > 80 ? `${text.slice(0, 77)}...` : text}'`;
+}
+
+function numberHint(value: unknown): string | undefined {
+  return typeof value === "number" ? "quote the id: YAML reads an id made of digits only as a number" : undefined;
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { installMocks, valueOf } from "./pulumi-mocks.js";
+import type { RegisteredResource } from "./pulumi-mocks.js";
+
+// The real program (src/infra/index.ts) under Pulumi's mock engine, configured from the committed
+// Pulumi.<stack>.yaml files, so the program, the stack files and the example policies are tested
+// together and cannot drift apart.
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+const rulesetType = "cloudflare:index/ruleset:Ruleset";
+const terminating = ["block", "managed_challenge", "js_challenge", "challenge"];
+
+interface RegisteredRule {
+  ref: string;
+  action: string;
+  expression: string;
+}
+
+interface ZoneOutputs {
+  zoneId: string;
+  http_request_firewall_custom: pulumi.Output<string>;
+  http_request_late_transform?: pulumi.Output<string>;
+}
+
+/** The stack file's config as Pulumi hands it to a program: strings, objects as JSON. */
+function configOf(stack: string): Record<string, string> {
+  const file = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(file.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
+}
+
+function zoneIdsOf(stack: string): Record<string, string> {
+  const zones = JSON.parse(configOf(stack)["bot-policy:zones"] ?? "{}") as Record<string, { zoneId: string }>;
+  return Object.fromEntries(Object.entries(zones).map(([key, zone]) => [key, zone.zoneId]));
+}
+
+/** Runs the program for `stack` from a fresh module registry and waits until its resources exist. */
+async function runProgram(stack: string, config = configOf(stack)) {
+  vi.resetModules();
+  const registered = await installMocks(
+    stack,
+    { ...config, "bot-policy:riskIntelligenceApiKey": "frc-test-key" },
+    ["bot-policy:riskIntelligenceApiKey"],
+  );
+  const program = (await import("../../src/infra/index.js")) as { rulesets: Record<string, ZoneOutputs> };
+  const ids: Record<string, string> = {};
+  for (const [zone, outputs] of Object.entries(program.rulesets)) {
+    ids[`${zone}-http_request_firewall_custom`] = await valueOf(outputs.http_request_firewall_custom);
+    if (outputs.http_request_late_transform !== undefined) {
+      ids[`${zone}-http_request_late_transform`] = await valueOf(outputs.http_request_late_transform);
+    }
+  }
+  const rulesets = registered.filter((resource) => resource.type === rulesetType);
+  return { registered, rulesets, ids, outputs: program.rulesets };
+}
+
+function rulesOf(resource: RegisteredResource): RegisteredRule[] {
+  return (resource.inputs.rules ?? []) as RegisteredRule[];
+}
+
+describe("the Pulumi program", () => {
+  const cwd = process.cwd();
+  beforeAll(() => process.chdir(repoRoot));
+  afterAll(() => process.chdir(cwd));
+
+  let dev: Awaited<ReturnType<typeof runProgram>>;
+  let prod: Awaited<ReturnType<typeof runProgram>>;
+  beforeAll(async () => {
+    dev = await runProgram("dev");
+    prod = await runProgram("prod");
+  });
+
+  it.each(["dev", "prod"])("registers the %s rulesets on that stack's zones, with resolved ids", (stack) => {
+    const run = stack === "dev" ? dev : prod;
+    const zoneIds = zoneIdsOf(stack);
+    // The example policies give both zones WAF custom rules and origin-header transforms.
+    expect(run.rulesets.map((ruleset) => ruleset.name).sort()).toEqual([
+      "api-http_request_firewall_custom",
+      "api-http_request_late_transform",
+      "shop-http_request_firewall_custom",
+      "shop-http_request_late_transform",
+    ]);
+    for (const ruleset of run.rulesets) {
+      const [zone, phase] = ruleset.name.split(/-(?=http_request_)/) as [string, string];
+      expect(ruleset.inputs).toMatchObject({ kind: "zone", phase, zoneId: zoneIds[zone] });
+      expect(["http_request_firewall_custom", "http_request_late_transform"]).toContain(phase);
+      // Ids resolve only through the mock engine: this proves the resources were really registered.
+      expect(run.ids[ruleset.name]).toBe(`${ruleset.name}-id`);
+      expect(run.outputs[zone]?.zoneId).toBe(zoneIds[zone]);
+    }
+    // One entry point per zone and phase.
+    expect(new Set(run.rulesets.map((ruleset) => ruleset.name)).size).toBe(run.rulesets.length);
+  });
+
+  it("deploys the same rules to both stacks, under the same stable refs", () => {
+    const refs = (run: typeof dev) =>
+      Object.fromEntries(run.rulesets.map((ruleset) => [ruleset.name, rulesOf(ruleset).map((rule) => rule.ref)]));
+    expect(refs(dev)).toEqual(refs(prod));
+    for (const ruleset of dev.rulesets) {
+      const ruleRefs = rulesOf(ruleset).map((rule) => rule.ref);
+      expect(ruleRefs.every((ref) => ref.length > 0)).toBe(true);
+      expect(new Set(ruleRefs).size).toBe(ruleRefs.length);
+    }
+  });
+
+  it("keeps refs stable from one run to the next", async () => {
+    const again = await runProgram("dev");
+    const refs = (run: typeof dev) => run.rulesets.flatMap((ruleset) => rulesOf(ruleset).map((rule) => rule.ref));
+    expect(refs(again)).toEqual(refs(dev));
+    expect(again.rulesets.map((ruleset) => ruleset.inputs)).toEqual(dev.rulesets.map((ruleset) => ruleset.inputs));
+  });
+
+  it("turns dev's terminating actions into log (observe) while prod's stay terminating (enforce)", () => {
+    const firewall = (run: typeof dev) =>
+      run.rulesets.filter((ruleset) => ruleset.name.endsWith("-http_request_firewall_custom")).flatMap(rulesOf);
+    const devRules = firewall(dev);
+    const prodRules = firewall(prod);
+    expect(devRules.filter((rule) => terminating.includes(rule.action))).toEqual([]);
+
+    const prodTerminating = prodRules.filter((rule) => terminating.includes(rule.action));
+    expect(prodTerminating.map((rule) => rule.action)).toEqual(expect.arrayContaining(["block", "managed_challenge"]));
+    for (const rule of prodTerminating) {
+      const devRule = devRules.find((candidate) => candidate.ref === rule.ref);
+      expect(devRule, rule.ref).toMatchObject({ action: "log", expression: rule.expression });
+    }
+  });
+
+  it("fails the preview with located BP15x diagnostics when the stack config is invalid", async () => {
+    const config = configOf("dev");
+    const zones = JSON.parse(config["bot-policy:zones"] ?? "{}") as Record<string, { zoneId: string }>;
+    zones.shop = { ...zones.shop, zoneId: "123" } as { zoneId: string };
+    await expect(runProgram("broken", { ...config, "bot-policy:zones": JSON.stringify(zones) })).rejects.toThrow(
+      "Pulumi.broken.yaml:1:1 - error BP157: Stack 'broken' zone 'shop' has an invalid zoneId '123': expected 32 lowercase hex characters.",
+    );
+  });
+});
