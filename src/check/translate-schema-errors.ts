@@ -61,9 +61,19 @@ function translateError(error: TypeUnion, source: YamlSource, schema: object): D
     case "additionalProperties":
     case "unevaluatedProperties": {
       const field = String(params.additionalProperty ?? params.unevaluatedProperty);
-      const known = Object.keys(propertiesOf(schema, error.schemaPath));
+      const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? propertiesOf(schema, error.schemaPath));
       const diagnostic = makeDiagnostic("BP201", locate(source, [...path, field], "key"), field, describePath(source.value, path, "in"));
-      return withHint(diagnostic, didYouMean(field, known) ?? (known.length > 0 && known.length <= 8 ? `allowed here: ${quoteList(known)}.` : undefined));
+      return withHint(diagnostic, didYouMean(field, known) ?? (known.length > 0 && known.length <= 16 ? `allowed here: ${quoteList(known)}.` : undefined));
+    }
+    case "false schema": {
+      // The schema forbids a field here; for a rule that is 'expression' beside 'when'.
+      const field = String(path[path.length - 1]);
+      const owner = path.slice(0, -1);
+      if (field === "expression" && owner[0] === "rules") {
+        const id = String(valueAt(source.value, [...owner, "id"]) ?? `#${Number(owner[1]) + 1}`);
+        return makeDiagnostic("BP320", locate(source, path, "key"), id);
+      }
+      return makeDiagnostic("BP201", locate(source, path, "key"), field, describePath(source.value, owner, "in"));
     }
     case "required":
       return makeDiagnostic("BP204", locate(source, path, "key"), String(params.missingProperty), describePath(source.value, path, "in"));

@@ -20,6 +20,18 @@ export const catalog = {
   BP107: { severity: "error", summary: "Empty file", message: () => `The file is empty; a policy starts with 'version: 1'.` },
   BP108: { severity: "error", summary: "YAML tag", message: (tag: string) => `Unsupported YAML tag '${tag}'.` },
 
+  // BP15x — stack configuration (Pulumi.<stack>.yaml); the message names the stack and key.
+  BP150: { severity: "error", summary: "Stack file missing", message: (detail: string) => detail },
+  BP151: { severity: "error", summary: "Stack file unreadable", message: (detail: string) => detail },
+  BP152: { severity: "error", summary: "Stack key missing", message: (detail: string) => detail },
+  BP153: { severity: "error", summary: "Stack key unknown", message: (detail: string) => detail },
+  BP154: { severity: "error", summary: "Invalid account id", message: (detail: string) => detail },
+  BP155: { severity: "error", summary: "Invalid stack mode", message: (detail: string) => detail },
+  BP156: { severity: "error", summary: "Invalid zones", message: (detail: string) => detail },
+  BP157: { severity: "error", summary: "Invalid zone id", message: (detail: string) => detail },
+  BP158: { severity: "error", summary: "Invalid zone plan", message: (detail: string) => detail },
+  BP159: { severity: "error", summary: "Invalid routes", message: (detail: string) => detail },
+
   // BP2xx — the policy schema
   BP201: { severity: "error", summary: "Unknown field", message: (field: string, where: string) => `Unknown field '${field}' in ${where}.` },
   BP202: { severity: "error", summary: "Wrong type", message: (where: string, expected: string) => `${where} must be ${expected}.` },

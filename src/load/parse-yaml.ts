@@ -33,7 +33,8 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
     const [start, end] = error.pos;
     const detail = error.message.split("\n")[0] ?? error.message;
     if (error.code === "DUPLICATE_KEY") {
-      diagnostics.push(makeDiagnostic("BP102", at(start, end), text.slice(start, end)));
+      const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:\n]+?)\s*:/.exec(text.slice(start))?.[1] ?? text.slice(start, end);
+      diagnostics.push(makeDiagnostic("BP102", at(start, start + key.length), key.replace(/^["']|["']$/g, "")));
     } else if (error.code === "MULTIPLE_DOCS") {
       diagnostics.push(makeDiagnostic("BP106", at(start, end)));
     } else if (error.code === "TAG_RESOLVE_FAILED") {

@@ -75,13 +75,13 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
         return checkMembership(node, scope);
       case "not": {
         const operand = check(node.operand, { ...scope, firstArgument: false });
-        if (operand === undefined || !requireCondition(node.operand, operand, errors)) return undefined;
+        if (operand === undefined || !requireCondition(node.operand, operand, errors, true)) return undefined;
         return { type: "Bool", mapped: operand.mapped };
       }
       case "logical": {
         const operands = node.operands.map((operand) => {
           const typed = check(operand, { ...scope, firstArgument: false });
-          return typed !== undefined && requireCondition(operand, typed, errors) ? typed : undefined;
+          return typed !== undefined && requireCondition(operand, typed, errors, true) ? typed : undefined;
         });
         if (operands.some((typed) => typed === undefined)) return undefined;
         const mapped = operands.map((typed) => typed?.mapped === true);
@@ -306,7 +306,9 @@ const needsType =
   (...types: Typed["type"][]): ArgumentRule =>
   (typed, _arg, position) =>
     single(typed, position) ??
-    (types.includes(typed.type) ? undefined : `must be ${types.join(" or ")}, not ${show(typed)}`);
+    (types.includes(typed.type)
+      ? undefined
+      : `must be ${types.join(" or ")}, not ${typed.type}${typed.mapped ? " (each element of '[*]')" : ""}`);
 
 const needsLiteral =
   (type: "string" | "int"): ArgumentRule =>
@@ -406,8 +408,9 @@ function setItemProblem(type: Typed["type"], item: SetItem): string | undefined 
   return undefined;
 }
 
-function requireCondition(expr: Expr, typed: Typed, errors: RulesError[]): boolean {
-  if (typed.type === "Bool" && !typed.mapped) return true;
+/** Reports a non-Bool used as a condition; `[*]` conditions are fine only inside another one. */
+function requireCondition(expr: Expr, typed: Typed, errors: RulesError[], allowMapped = false): boolean {
+  if (typed.type === "Bool" && (allowMapped || !typed.mapped)) return true;
   if (typed.type === "Bool") {
     report(errors, expr, "A '[*]' condition yields one Bool per element: wrap it in any(…) or all(…).");
   } else if (expr.kind === "field") {

@@ -120,11 +120,14 @@ function spanOf(expr: Expr): { start: number; end: number } {
 function createParser(tokens: Token[]) {
   let index = 0;
   let depth = 0;
+  // End of the last consumed token, so that a span includes a closing ')' of its last operand.
+  let lastEnd = 0;
 
   const peek = (offset = 0): Token => tokens[Math.min(index + offset, tokens.length - 1)] as Token;
   const advance = (): Token => {
     const token = peek();
     if (index < tokens.length - 1) index++;
+    lastEnd = token.end;
     return token;
   };
   const enter = (token: Token) => {
@@ -140,6 +143,7 @@ function createParser(tokens: Token[]) {
   };
 
   const parseChain = (op: LogicalOp, words: [string, string], parseOperand: () => Expr): Expr => {
+    const start = peek().start;
     const first = parseOperand();
     const operands = [first];
     for (;;) {
@@ -149,8 +153,7 @@ function createParser(tokens: Token[]) {
       operands.push(parseOperand());
     }
     if (operands.length === 1) return first;
-    const last = operands[operands.length - 1] as Expr;
-    return { kind: "logical", op, operands, span: { start: spanOf(first).start, end: spanOf(last).end } };
+    return { kind: "logical", op, operands, span: { start, end: lastEnd } };
   };
 
   const parseOr = (): Expr => parseChain("or", ["or", "||"], parseXor);
@@ -164,7 +167,7 @@ function createParser(tokens: Token[]) {
       enter(token);
       const operand = parseUnary();
       depth--;
-      return { kind: "not", operand, span: { start: token.start, end: spanOf(operand).end } };
+      return { kind: "not", operand, span: { start: token.start, end: lastEnd } };
     }
     return parsePrimary();
   };
