@@ -3,6 +3,8 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { compileCommand } from "./compile-command.js";
+import { evalCommand } from "./eval-command.js";
+import { testCommand } from "./test-command.js";
 import { EXIT, processIo, UsageError, type Io } from "./io.js";
 import { planCommand } from "./plan-command.js";
 import { validateCommand } from "./validate-command.js";
@@ -37,6 +39,20 @@ function buildProgram(io: Io, state: { code: number }): Command {
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
     .action((flags) => {
       state.code = planCommand(flags, io);
+    });
+
+  project(program.command("eval").description("decide one request: prints {action, rule, stage, logged} as one JSON line"))
+    .requiredOption("--request <json|file>", "the request as JSON (policy field names), or a file holding it")
+    .option("--zone <zone>", "the zone to evaluate in (needed when the project has several)")
+    .action((flags) => {
+      state.code = evalCommand(flags, io);
+    });
+
+  project(program.command("test").description("run policy tests (policies/*.test.yaml) with per-rule coverage"))
+    .argument("[files...]", "test files to run (default: all)")
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .action((files: string[], flags) => {
+      state.code = testCommand(files, flags, io);
     });
 
   return program;
