@@ -136,6 +136,7 @@ function fieldsOf(expr: Expr): string[] {
     case "field":
       return [expr.name];
     case "literal":
+    case "constant":
       return [];
     case "compare":
       return [...fieldsOf(expr.left), ...fieldsOf(expr.right)];

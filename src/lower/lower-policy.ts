@@ -194,6 +194,7 @@ function fieldNames(expr: Expr): string[] {
     case "field":
       return [expr.name];
     case "literal":
+    case "constant":
       return [];
     case "compare":
       return [...fieldNames(expr.left), ...fieldNames(expr.right)];

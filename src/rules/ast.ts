@@ -65,6 +65,8 @@ export type Expr =
   | { kind: "compare"; op: CompareOp; left: Expr; right: Expr; span?: Span }
   | { kind: "in"; left: Expr; items: SetItem[]; span?: Span }
   | { kind: "in_list"; left: Expr; list: string; span?: Span }
+  /** A bare `true` or `false`: Cloudflare's "all incoming requests" is the expression `true`. */
+  | { kind: "constant"; value: boolean; span?: Span }
   | { kind: "not"; operand: Expr; span?: Span }
   | { kind: "logical"; op: LogicalOp; operands: Expr[]; span?: Span }
   | { kind: "call"; name: FunctionName; args: Expr[]; span?: Span };

@@ -68,6 +68,8 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
         return checkField(node, scope);
       case "literal":
         return { type: literalType(node.literal), mapped: false };
+      case "constant":
+        return { type: "Bool", mapped: false };
       case "compare":
         return checkCompare(node, scope);
       case "in":

@@ -83,6 +83,10 @@ function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
       const test: Test = items === undefined ? () => false : membershipTest(items.map(listEntryToSetItem));
       return applyTest(compileNode(expr.left, options), test);
     }
+    case "constant": {
+      const value = expr.value;
+      return { get: () => value, mapped: false };
+    }
     case "not": {
       const operand = compileCondition(expr.operand, options);
       if (operand.mapped) return { get: mapArray(operand.get, (value) => value !== true), mapped: true };

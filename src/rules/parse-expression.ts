@@ -203,12 +203,7 @@ function createParser(tokens: Token[]) {
       throw failure(`Expected a field, a function call, 'not' or '(', but found the keyword '${name}'.`, token);
     }
     if (isSymbol(peek(), "(")) return parseCall(token, name);
-    if (name === "true" || name === "false") {
-      throw failure(
-        `'${name}' is not a value in the Rules language; a Bool field is a condition by itself (write 'field' or 'not field').`,
-        token,
-      );
-    }
+    if (name === "true" || name === "false") return { kind: "constant", value: name === "true", span: { start: token.start, end: token.end } };
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(name)) {
       throw failure(`'${name}' is not a valid field name.`, token);
     }

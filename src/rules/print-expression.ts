@@ -139,6 +139,8 @@ function print(expr: Expr): string {
     case "in_list":
       if (!LIST_NAME.test(expr.list)) throw new Error(`Cannot print invalid list name '${expr.list}'.`);
       return `${printOperand(expr.left)} in $${expr.list}`;
+    case "constant":
+      return String(expr.value);
     case "not":
       return `not ${printOperand(expr.operand)}`;
     case "logical": {

@@ -300,28 +300,4 @@ describe("compilation", () => {
     expect(() => compileEvaluator(parse("cf.bot_management.detection_ids[*] eq 1"))).toThrow("any(");
     expect(() => compileEvaluator(parse("cf.bot_management.score contains 1"))).toThrow("cannot compare numbers");
   });
-
-  it("is fast enough for 100 rules over many requests", () => {
-    const rules = Array.from({ length: 100 }, (_, i) =>
-      compileEvaluator(
-        parse(
-          `(cf.bot_management.score lt ${i % 30} and not cf.bot_management.verified_bot) or ip.src in {192.0.${i}.0/24 2001:db8:${i}::/48} or http.user_agent contains "bot${i}" or any(cf.bot_management.detection_ids[*] eq ${i})`,
-        ),
-      ),
-    );
-    const requests = Array.from({ length: 10_000 }, (_, i) => ({
-      "cf.bot_management.score": (i * 7) % 100,
-      "cf.bot_management.verified_bot": i % 13 === 0,
-      "ip.src": i % 2 === 0 ? `192.0.${i % 256}.${i % 200}` : `2001:db8:${i % 300}::${i % 50}`,
-      "http.user_agent": `Mozilla/5.0 agent ${i}`,
-      "cf.bot_management.detection_ids": [i % 500],
-    }));
-    const started = performance.now();
-    let matched = 0;
-    for (const request of requests) for (const rule of rules) if (rule(request)) matched++;
-    const elapsed = performance.now() - started;
-    expect(matched).toBeGreaterThan(0);
-    // 1,000,000 evaluations; the budget is generous so that slow CI machines do not flake.
-    expect(elapsed).toBeLessThan(5_000);
-  });
 });

@@ -149,7 +149,7 @@ const INVALID: Array<[string, string, number]> = [
   ["ip.src eq 1::2::3", "not a valid IP address", 10],
   ["cf.bot_management.score lt 1.", "not a valid number", 27],
   ["cf.bot_management.verified_bot eq true", "'true' is not a value", 34],
-  ["true", "'true' is not a value", 0],
+  ["http.host eq true", "'true' is not a value", 13],
   ["http.host in {true}", "'true' is not a value", 14],
   ["http.host eq http.user_agent", "only be compared with a literal", 13],
   ['http.host = "a"', "'eq' or '=='", 10],

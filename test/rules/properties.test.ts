@@ -140,7 +140,7 @@ describe("property: printed strings cannot break out of their literal", () => {
 const STRING_FIELDS = ["http.host", "http.user_agent"];
 const INT_FIELDS = ["cf.bot_management.score", "ip.src.asnum"];
 const BOOL_FIELDS = ["cf.bot_management.verified_bot", "risk.network.anonymization.tor"];
-const smallString = fc.string({ unit: fc.constantFrom("a", "b", "A", "é", "😀", "/", "*"), maxLength: 4 });
+const smallString = fc.string({ unit: fc.constantFrom("a", "b", "A", "é", "😀", "/", "*", '"'), maxLength: 4 });
 const IPS = ["192.0.2.1", "192.0.2.200", "198.51.100.1", "2001:db8::1", "2001:db9::1", "::1"];
 
 const str = (value: string): Expr => ({ kind: "literal", literal: { type: "string", value } });

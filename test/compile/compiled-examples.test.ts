@@ -1,0 +1,83 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileProject } from "../../src/compile/compile-project.js";
+import { MAX_EXPRESSION_LENGTH } from "../../src/compile/compile-zone.js";
+import { checkExpression } from "../../src/rules/check-expression.js";
+import { parseExpression } from "../../src/rules/parse-expression.js";
+import { printExpression } from "../../src/rules/print-expression.js";
+import { loadStackFile } from "../../src/stack/load-stack-file.js";
+import { cli, expectGolden, REPO_ROOT } from "../helpers/run-cli.js";
+
+const NOW = "2026-11-21";
+const now = new Date(`${NOW}T00:00:00Z`);
+
+function compileStack(stack: string) {
+  const { config } = loadStackFile(REPO_ROOT, stack);
+  return { config: config!, result: compileProject({ dir: REPO_ROOT, stack: config!, now }) };
+}
+
+describe.each(["dev", "prod"])("the example policies compiled for stack %s", (stack) => {
+  const { config, result } = compileStack(stack);
+
+  it("compile without errors, one plan per zone of the stack", () => {
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(result.plans.map((p) => p.zone)).toEqual(config.zones.map((z) => z.key));
+  });
+
+  it("match the golden artifacts written by 'compile --out'", async () => {
+    const out = mkdtempSync(join(tmpdir(), "bot-policy-out-"));
+    const run = await cli(["compile", "--dir", REPO_ROOT, "--stack", stack, "--out", out, "--now", NOW]);
+    expect(run.code).toBe(0);
+    const written = readdirSync(out).sort();
+    expect(written).toEqual([...config.zones.map((z) => z.key)].sort());
+    for (const zone of written) {
+      for (const file of readdirSync(join(out, zone)).sort()) {
+        expectGolden(join(REPO_ROOT, "test", "golden", "compiled", stack, zone, file), readFileSync(join(out, zone, file), "utf8"));
+      }
+    }
+  });
+
+  it("emit only valid, canonical Rules-language expressions within the length limit", () => {
+    for (const plan of result.plans) {
+      for (const rule of [...plan.firewallCustom.rules, ...(plan.lateTransform?.rules ?? [])]) {
+        expect(rule.expression.length).toBeLessThanOrEqual(MAX_EXPRESSION_LENGTH);
+        const parsed = parseExpression(rule.expression);
+        expect(parsed.ok, rule.expression).toBe(true);
+        if (!parsed.ok) continue;
+        expect(printExpression(parsed.expr)).toBe(rule.expression);
+        expect(checkExpression(parsed.expr, { tier: plan.tier, context: "filter", allowWorkerFields: false })).toEqual([]);
+      }
+      for (const header of Object.values(plan.lateTransform?.rules[0]?.action_parameters?.headers ?? {})) {
+        const parsed = parseExpression(header.expression!);
+        expect(parsed.ok, header.expression).toBe(true);
+      }
+    }
+  });
+
+  it("give every emitted rule a stable ref and a description naming its policy rule", () => {
+    for (const plan of result.plans) {
+      for (const rule of plan.firewallCustom.rules) {
+        expect(rule.ref).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+(#\d+)?$/);
+        expect(rule.description).toContain(rule.ref.replace(/#.*/, ""));
+      }
+    }
+  });
+});
+
+it("observe mode (dev) turns terminating actions into log and keeps skips", () => {
+  const actions = (stack: string) => compileStack(stack).result.plans.flatMap((p) => p.firewallCustom.rules.map((r): [string, string] => [r.ref, r.action]));
+  const enforced = new Map(actions("prod"));
+  const observed = actions("dev");
+  expect(observed.map(([ref]) => ref)).toEqual([...enforced.keys()]);
+  for (const [ref, action] of observed) {
+    const original = enforced.get(ref)!;
+    expect(action).toBe(original === "skip" || original === "log" ? original : "log");
+  }
+  expect([...enforced.values()]).toContain("block");
+});
+
+it("compiles byte-for-byte identically twice", () => {
+  expect(JSON.stringify(compileStack("prod").result.plans)).toBe(JSON.stringify(compileStack("prod").result.plans));
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { FIELD_NAMES, JA4_SIGNAL_KEYS, lookupField } from "../../src/rules/field-catalog.js";
+
+describe("field catalog", () => {
+  it.each([
+    ["cf.bot_management.score", { type: "Int", requires: "enterprise_bot_management", stage: "edge" }],
+    ["cf.bot_management.verified_bot", { type: "Bool", requires: "enterprise_bot_management", stage: "edge" }],
+    ["cf.verified_bot_category", { type: "String", requires: "all", stage: "edge" }],
+    ["cf.bot_management.js_detection.passed", { type: "Bool", requires: "enterprise_bot_management", stage: "edge" }],
+    ["cf.bot_management.detection_ids", { type: "Array<Int>", requires: "enterprise_bot_management", stage: "edge" }],
+    ["cf.bot_management.ja3_hash", { type: "String", requires: "enterprise_bot_management", stage: "edge" }],
+    ["ip.src", { type: "Ip", requires: "all", stage: "edge" }],
+    ["ip.src.asnum", { type: "Int", requires: "all", stage: "edge" }],
+    ["http.referer", { type: "String", requires: "all", stage: "edge" }],
+    ["cf.bot_management.ja4_signals.ips_quantile_1h", { type: "Float", requires: "enterprise_bot_management", stage: "worker" }],
+    ["risk.risk_scores.browser", { type: "Int", requires: "all", stage: "worker" }],
+    ["risk.network.as.asn", { type: "Int", requires: "all", stage: "worker" }],
+    ["risk.network.as.number", { type: "Int", requires: "all", stage: "worker" }],
+    ["risk.network.as.route", { type: "String", requires: "all", stage: "worker" }],
+    ["risk.network.geolocation.country.phone_code", { type: "String", requires: "all", stage: "worker" }],
+    ["risk.network.geolocation.city", { type: "String", requires: "all", stage: "worker" }],
+    ["risk.network.anonymization.icloud_private_relay", { type: "Bool", requires: "all", stage: "worker" }],
+    ["risk.network.anonymization.vpn_score", { type: "Int", requires: "all", stage: "worker" }],
+    ["risk.client.time_zone.country_iso2", { type: "String", requires: "all", stage: "worker" }],
+    ["risk.client.browser.release_date", { type: "String", requires: "all", stage: "worker" }],
+    ["risk.client.tls_signature.ja3n", { type: "String", requires: "all", stage: "worker" }],
+    ["risk.client.automation.automation_tool.detected", { type: "Bool", requires: "all", stage: "worker" }],
+    ["risk.client.automation.known_bot.url", { type: "String", requires: "all", stage: "worker" }],
+  ])("%s", (name, info) => {
+    expect(lookupField(name)).toEqual(info);
+  });
+
+  it("does not know partial paths or typos", () => {
+    expect(lookupField("risk.network")).toBeUndefined();
+    expect(lookupField("cf.bot_management")).toBeUndefined();
+    expect(lookupField("http.hots")).toBeUndefined();
+  });
+
+  it("lists every field once, with all ten JA4 Signals", () => {
+    expect(new Set(FIELD_NAMES).size).toBe(FIELD_NAMES.length);
+    expect(JA4_SIGNAL_KEYS).toHaveLength(10);
+    expect(FIELD_NAMES.filter((name) => name.startsWith("cf.bot_management.ja4_signals."))).toHaveLength(10);
+    expect(FIELD_NAMES.filter((name) => lookupField(name)?.stage === "edge")).toHaveLength(20);
+    expect(FIELD_NAMES.filter((name) => name.startsWith("risk."))).toHaveLength(58);
+  });
+});
