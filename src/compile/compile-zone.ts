@@ -7,6 +7,7 @@ import type { Mode, StackZone, ZoneTier } from "../model/stack.js";
 import type { ActionParameters, RulesetBody, RulesetRule, WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
 import type { Expr, SetItem } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
+import { expressionFields } from "../rules/expression-fields.js";
 import { printExpression, printSetItem } from "../rules/print-expression.js";
 import { packSetItems } from "./pack-set-items.js";
 
@@ -117,7 +118,7 @@ function checkZoneOrder(ordered: readonly PolicyIR[], diagnostics: Diagnostic[])
 /** Features Cloudflare gates by plan, reported at the rule that uses them. */
 function checkPlanFeatures(rule: RuleIR, zone: StackZone, diagnostics: Diagnostic[]): void {
   const rank = TIER_RANK[zone.plan];
-  const fields = fieldsOf(rule.condition);
+  const fields = expressionFields(rule.condition);
   const problems: string[] = [];
   const botField = fields.find((f) => f.startsWith("cf.bot_management."));
   if (rank < TIER_RANK.enterprise && botField) problems.push(`Bot Management field '${botField}' (Enterprise with Bot Management)`);
@@ -131,26 +132,6 @@ function checkPlanFeatures(rule: RuleIR, zone: StackZone, diagnostics: Diagnosti
   }
 }
 
-function fieldsOf(expr: Expr): string[] {
-  switch (expr.kind) {
-    case "field":
-      return [expr.name];
-    case "literal":
-    case "constant":
-      return [];
-    case "compare":
-      return [...fieldsOf(expr.left), ...fieldsOf(expr.right)];
-    case "in":
-    case "in_list":
-      return fieldsOf(expr.left);
-    case "not":
-      return fieldsOf(expr.operand);
-    case "logical":
-      return expr.operands.flatMap(fieldsOf);
-    case "call":
-      return expr.args.flatMap(fieldsOf);
-  }
-}
 
 function usesMatches(expr: Expr): boolean {
   switch (expr.kind) {

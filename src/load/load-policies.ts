@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import type { ValidateFunction } from "ajv";
 import { join } from "node:path";
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -60,20 +61,8 @@ export function readYamlFile(dir: string, file: string, sources: SourceTexts): {
 export function loadPolicies(dir: string, sources: SourceTexts = new Map()): { policies: CheckedPolicy[]; sources: SourceTexts; diagnostics: Diagnostic[] } {
   const files = listPolicyFiles(dir);
   if (files.length === 0) return { policies: [], sources, diagnostics: [makeDiagnostic("BP105", { file: POLICY_DIR, line: 1, column: 1 }, POLICY_DIR)] };
-  const diagnostics: Diagnostic[] = [];
-  const policies: CheckedPolicy[] = [];
-  const validate = compilePolicyValidator();
-  for (const file of files) {
-    const { source, diagnostics: found } = readYamlFile(dir, file, sources);
-    diagnostics.push(...found);
-    if (!source) continue;
-    if (!validate(source.value)) {
-      diagnostics.push(...translateSchemaErrors(validate.errors ?? [], source, validate.schema as object));
-      continue;
-    }
-    policies.push({ source, raw: source.value as RawPolicy });
-  }
-  return { policies, sources, diagnostics };
+  const { valid, diagnostics } = readValidated(dir, files, compilePolicyValidator(), sources);
+  return { policies: valid.map((source) => ({ source, raw: source.value as RawPolicy })), sources, diagnostics };
 }
 
 /** A test file that passed its schema. */
@@ -84,18 +73,20 @@ export interface CheckedTestFile {
 
 /** Loads test files (all of the project's, or the given ones) and checks them against the test schema. */
 export function loadTestFiles(dir: string, files: readonly string[], sources: SourceTexts): { tests: CheckedTestFile[]; diagnostics: Diagnostic[] } {
+  const { valid, diagnostics } = readValidated(dir, files, compileTestValidator(), sources);
+  return { tests: valid.map((source) => ({ source, raw: source.value as RawTestFile })), diagnostics };
+}
+
+/** Reads YAML files and checks each against a schema; only files without errors are returned. */
+function readValidated(dir: string, files: readonly string[], validate: ValidateFunction, sources: SourceTexts): { valid: YamlSource[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const tests: CheckedTestFile[] = [];
-  const validate = compileTestValidator();
+  const valid: YamlSource[] = [];
   for (const file of files) {
     const { source, diagnostics: found } = readYamlFile(dir, file, sources);
     diagnostics.push(...found);
     if (!source) continue;
-    if (!validate(source.value)) {
-      diagnostics.push(...translateSchemaErrors(validate.errors ?? [], source, validate.schema as object));
-      continue;
-    }
-    tests.push({ source, raw: source.value as RawTestFile });
+    if (validate(source.value)) valid.push(source);
+    else diagnostics.push(...translateSchemaErrors(validate.errors ?? [], source, validate.schema as object));
   }
-  return { tests, diagnostics };
+  return { valid, diagnostics };
 }

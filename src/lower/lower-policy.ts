@@ -6,6 +6,7 @@ import type { Action, OriginHeaderIR, PolicyIR, RiskIntelligenceIR, RuleIR, Stag
 import type { RawPolicy, RawRule, RawSet, RawSetItem } from "../model/raw-policy.js";
 import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
+import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
 import { parseExpression } from "../rules/parse-expression.js";
 import { isAsn, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
@@ -183,32 +184,12 @@ function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext): Ex
     ctx.diagnostics.push(makeDiagnostic("BP319", locateInString(ctx.source, path, error.start, error.end), error.message));
   }
   if (errors.length > 0) return undefined;
-  for (const name of fieldNames(parsed.expr)) {
+  for (const name of expressionFields(parsed.expr)) {
     if (lookupField(name)?.stage === "worker") ctx.workerFields.add(name.startsWith("risk.") ? "risk" : "ja4_signals");
   }
   return parsed.expr;
 }
 
-function fieldNames(expr: Expr): string[] {
-  switch (expr.kind) {
-    case "field":
-      return [expr.name];
-    case "literal":
-    case "constant":
-      return [];
-    case "compare":
-      return [...fieldNames(expr.left), ...fieldNames(expr.right)];
-    case "in":
-    case "in_list":
-      return fieldNames(expr.left);
-    case "not":
-      return fieldNames(expr.operand);
-    case "logical":
-      return expr.operands.flatMap(fieldNames);
-    case "call":
-      return expr.args.flatMap(fieldNames);
-  }
-}
 
 /**
  * Maps an offset inside a YAML string scalar to its file position. Exact for plain and quoted

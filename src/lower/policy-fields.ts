@@ -39,20 +39,6 @@ export const EDGE_FIELDS: Readonly<Record<string, PolicyField>> = {
   country: { rulesField: "ip.src.country", kind: "country", setTypes: STRING_SETS },
 };
 
-/** The ten JA4 Signals keys (seed 000); worker-only, as Floats. */
-export const JA4_SIGNAL_KEYS = [
-  "h2h3_ratio_1h",
-  "heuristic_ratio_1h",
-  "reqs_quantile_1h",
-  "uas_rank_1h",
-  "browser_ratio_1h",
-  "paths_rank_1h",
-  "reqs_rank_1h",
-  "cache_ratio_1h",
-  "ips_rank_1h",
-  "ips_quantile_1h",
-] as const;
-
 /** The Rules-language name of a JA4 Signals key (worker-only). */
 export function ja4SignalField(key: string): string {
   return `cf.bot_management.ja4_signals.${key}`;

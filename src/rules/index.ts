@@ -6,6 +6,7 @@ export { printExpression, printLiteral, printSetItem, printString } from "./prin
 export { FIELD_CATALOG, FIELD_NAMES, JA4_SIGNAL_KEYS, lookupField } from "./field-catalog.js";
 export type { FieldInfo, FieldType } from "./field-catalog.js";
 export { checkExpression, expressionType } from "./check-expression.js";
+export { expressionFields } from "./expression-fields.js";
 export type { CheckOptions, RulesType, Tier } from "./check-expression.js";
 export { compileEvaluator, compileValueEvaluator, evaluateValue } from "./compile-evaluator.js";
 export type { CompiledCondition, CompiledValue, EvaluatorOptions, FieldValues } from "./compile-evaluator.js";

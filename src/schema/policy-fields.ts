@@ -37,22 +37,8 @@ export const WORKER_FIELDS = ["ja4_signals", "risk"] as const satisfies readonly
 /** The `when` keys that combine conditions rather than name a field. */
 export const WHEN_COMBINATORS = ["any", "all", "not"] as const;
 
-/** The keys of Cloudflare's JA4 Signals object (`botManagement.ja4Signals`). */
-export const JA4_SIGNAL_KEYS = [
-  "h2h3_ratio_1h",
-  "heuristic_ratio_1h",
-  "reqs_quantile_1h",
-  "uas_rank_1h",
-  "browser_ratio_1h",
-  "paths_rank_1h",
-  "reqs_rank_1h",
-  "cache_ratio_1h",
-  "ips_rank_1h",
-  "ips_quantile_1h",
-] as const;
-
-/** A JA4 Signals key. */
-export type Ja4SignalKey = (typeof JA4_SIGNAL_KEYS)[number];
+/** The keys of Cloudflare's JA4 Signals object, from the Rules-language field catalog. */
+export { JA4_SIGNAL_KEYS } from "../rules/field-catalog.js";
 
 /** Tells whether a string is a policy field name. */
 export function isPolicyField(name: string): name is PolicyField {
