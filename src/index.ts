@@ -1,0 +1,22 @@
+/** bot-policy's library API: the pipeline stages the CLI, the Pulumi program and tests use. */
+export { catalog, makeDiagnostic, hasErrors } from "./diagnostics/catalog.js";
+export type { DiagnosticCode } from "./diagnostics/catalog.js";
+export type { Diagnostic, Severity, SourceRef } from "./diagnostics/diagnostic.js";
+export { formatDiagnostics, formatGithub, formatJson, formatPretty } from "./diagnostics/format-diagnostics.js";
+export { parseYaml } from "./load/parse-yaml.js";
+export { loadPolicies, loadTestFiles, listPolicyFiles, listTestFiles } from "./load/load-policies.js";
+export { lowerPolicy } from "./lower/lower-policy.js";
+export { checkPolicies, compileProject } from "./compile/compile-project.js";
+export type { CheckedProject, ProjectOptions } from "./compile/compile-project.js";
+export { compileZone } from "./compile/compile-zone.js";
+export { compileZoneEvaluator } from "./evaluate/evaluate-zone.js";
+export type { Decision } from "./evaluate/evaluate-zone.js";
+export { requestFields } from "./evaluate/request-fields.js";
+export { runPolicyTests } from "./testing/run-policy-tests.js";
+export { loadStackFile, listStacks } from "./stack/load-stack-file.js";
+export { parseStackConfig } from "./stack/parse-stack-config.js";
+export type { PolicyIR, RuleIR } from "./model/policy-ir.js";
+export type { ZonePlan, RulesetBody, RulesetRule, WorkerPolicy } from "./model/zone-plan.js";
+export type { StackConfig, StackZone } from "./model/stack.js";
+export { parseExpression, printExpression, checkExpression, compileEvaluator } from "./rules/index.js";
+export type { Expr } from "./rules/index.js";
