@@ -1,4 +1,5 @@
 import type { ZonePlan } from "../model/zone-plan.js";
+import { printExpression } from "../rules/print-expression.js";
 import { EXIT, type Io } from "./io.js";
 import { compileForCommand, type ProjectFlags } from "./project-context.js";
 
@@ -10,23 +11,32 @@ export interface PlanRow {
   /** Expression length in characters (edge and transform rules). */
   size?: number;
   enabled: boolean;
+  /** The expression as Cloudflare (or the Worker) evaluates it. */
+  expression: string;
 }
 
 /** The rows of a zone's plan in evaluation order: custom rules, the Worker's rules, transforms. */
 export function planRows(plan: ZonePlan): PlanRow[] {
-  const rows: PlanRow[] = plan.firewallCustom.rules.map((r) => ({ ref: r.ref, stage: "edge", action: r.action, size: r.expression.length, enabled: r.enabled }));
+  const rows: PlanRow[] = plan.firewallCustom.rules.map((r) => ({ ref: r.ref, stage: "edge", action: r.action, size: r.expression.length, enabled: r.enabled, expression: r.expression }));
   for (const rule of plan.worker?.rules ?? []) {
     if (rule.stage !== "worker") continue;
     const action = rule.mode === "observe" ? "log" : rule.action;
-    rows.push({ ref: rule.ref, stage: "worker", action, enabled: true });
+    rows.push({ ref: rule.ref, stage: "worker", action, enabled: true, expression: printExpression(rule.condition) });
   }
   for (const rule of plan.lateTransform?.rules ?? []) {
-    rows.push({ ref: rule.ref, stage: "transform", action: rule.action, size: rule.expression.length, enabled: rule.enabled });
+    const headers = Object.entries(rule.action_parameters?.headers ?? {}).map(([name, h]) => `${name} = ${h.expression ?? JSON.stringify(h.value)}`);
+    rows.push({ ref: rule.ref, stage: "transform", action: rule.action, size: rule.expression.length, enabled: rule.enabled, expression: `${rule.expression} → ${headers.join("; ")}` });
   }
   return rows;
 }
 
-/** Formats plans as text tables, one per zone. */
+const EXPRESSION_WIDTH = 110;
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+/** Formats plans as text tables, one per zone, each rule with its expression beneath. */
 export function formatPlans(plans: readonly ZonePlan[], stack: string | undefined): string {
   return plans
     .map((plan) => {
@@ -37,7 +47,8 @@ export function formatPlans(plans: readonly ZonePlan[], stack: string | undefine
       const width = Math.max(3, ...rows.map((r) => r.ref.length));
       const table = rows.map(
         (r, i) =>
-          `  ${String(i + 1).padStart(3)}  ${r.ref.padEnd(width)}  ${r.stage.padEnd(9)}  ${r.action.padEnd(17)}  ${r.size === undefined ? "-" : String(r.size).padStart(4)}${r.enabled ? "" : "  (disabled)"}`,
+          `  ${String(i + 1).padStart(3)}  ${r.ref.padEnd(width)}  ${r.stage.padEnd(9)}  ${r.action.padEnd(17)}  ${r.size === undefined ? "-" : String(r.size).padStart(4)}${r.enabled ? "" : "  (disabled)"}\n` +
+          `       ${truncate(r.expression, EXPRESSION_WIDTH)}`,
       );
       const head = `  ${"#".padStart(3)}  ${"ref".padEnd(width)}  ${"stage".padEnd(9)}  ${"action".padEnd(17)}  size`;
       return [header, quota, head, ...table].join("\n");

@@ -39,6 +39,12 @@ describe.each(["dev", "prod"])("the example policies compiled for stack %s", (st
     }
   });
 
+  it("plan as the golden plan shows", async () => {
+    const run = await cli(["plan", "--dir", REPO_ROOT, "--stack", stack, "--now", NOW]);
+    expect(run.code).toBe(0);
+    expectGolden(join(REPO_ROOT, "test", "golden", "plan", `${stack}.txt`), run.stdout);
+  });
+
   it("emit only valid, canonical Rules-language expressions within the length limit", () => {
     for (const plan of result.plans) {
       for (const rule of [...plan.firewallCustom.rules, ...(plan.lateTransform?.rules ?? [])]) {
