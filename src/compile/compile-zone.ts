@@ -203,8 +203,10 @@ function findSplittableSet(condition: Expr): Extract<Expr, { kind: "in" }> | und
 function splitSet(condition: Expr, set: Extract<Expr, { kind: "in" }>): Array<{ index: number; expression?: string }> | undefined {
   const withItems = (items: SetItem[]): Expr =>
     condition.kind === "logical" ? { ...condition, operands: condition.operands.map((o) => (o === set ? { ...set, items } : o)) } : { ...set, items };
-  // An empty set prints as `{}`; each item adds its text and one separating space.
-  const base = printExpression(withItems([])).length;
+  // A set of k items prints as `{a b …}`: the rest of the expression, then each item's text plus
+  // one separating space, less one. The base is measured with one item taken back out.
+  const first = set.items[0]!;
+  const base = printExpression(withItems([first])).length - printSetItem(first).length;
   const capacity = MAX_EXPRESSION_LENGTH - base + 1;
   const costed = set.items.map((item) => {
     const key = printSetItem(item);

@@ -4,7 +4,8 @@
  * of parts (jump consistent hashing), so adding one item changes exactly the one part it falls
  * into. The number of parts is the smallest count, from the packing minimum up, at which every
  * part fits; since a bigger set can only need more parts, the count changes only when the part
- * an item falls into was already full.
+ * an item falls into was already full. (A rare set that the plain hash packs loosely is packed
+ * with a salted hash instead; see packSetItems.)
  */
 
 /** Items with the printed cost of each (characters, including its separator). */
@@ -14,16 +15,34 @@ export interface CostedItem<T> {
   cost: number;
 }
 
+/** Packings may use at most this many times the minimum number of parts, when a hash allows. */
+export const PACKING_TARGET = 1.3;
+
+/** Salted hashes tried, in order, when the plain one needs too many parts. */
+const SALTS = 8;
+
 /**
  * Distributes items into the fewest hash-stable parts whose total cost is at most `capacity`
  * each, indexed by part (a part may be empty). Returns undefined when one item alone is larger
- * than the capacity.
+ * than the capacity. A set whose plain hash needs more than PACKING_TARGET × the minimum tries
+ * salted hashes in a fixed order and keeps the first within the target (else the best); a set
+ * already within the target never changes hash, so stability is kept where it matters.
  */
 export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number): T[][] | undefined {
   if (items.some((i) => i.cost > capacity)) return undefined;
-  const total = items.reduce((sum, i) => sum + i.cost, 0);
-  const hashes = items.map((i) => hashKey(i.key));
-  for (let parts = Math.max(1, Math.ceil(total / capacity)); ; parts++) {
+  const minimum = packingMinimum(items.map((i) => i.cost), capacity);
+  let best: T[][] | undefined;
+  for (let salt = 0; salt < SALTS; salt++) {
+    const parts = packWithHash(items, capacity, minimum, salt);
+    if (best === undefined || parts.length < best.length) best = parts;
+    if (parts.length <= Math.floor(PACKING_TARGET * minimum)) return parts;
+  }
+  return best;
+}
+
+function packWithHash<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number, minimum: number, salt: number): T[][] {
+  const hashes = items.map((i) => hashKey(salt === 0 ? i.key : `${salt}\u0000${i.key}`));
+  for (let parts = minimum; ; parts++) {
     const buckets: Array<Array<CostedItem<T>>> = Array.from({ length: parts }, () => []);
     const load = new Array<number>(parts).fill(0);
     let fits = true;
