@@ -212,9 +212,9 @@ function splitSet(condition: Expr, set: Extract<Expr, { kind: "in" }>): Array<{ 
     const key = printSetItem(item);
     return { item, key, cost: key.length + 1 };
   });
-  const parts = packSetItems(costed, capacity);
-  if (!parts) return undefined;
-  return parts.map((items, index) => {
+  const packed = packSetItems(costed, capacity);
+  if (!packed) return undefined;
+  return packed.parts.map((items, index) => {
     if (items.length === 0) return { index };
     const sorted = [...items].sort((a, b) => compareKeys(printSetItem(a), printSetItem(b)));
     return { index, expression: printExpression(withItems(sorted)) };

@@ -15,6 +15,16 @@ export interface CostedItem<T> {
   cost: number;
 }
 
+/**
+ * A packed set: parts indexed by position (a part may be empty), and the hash salt used. Adding
+ * one item changes exactly one part unless it re-packs the set: the part count grows, or the salt
+ * changes (both happen only when the item's part was already full).
+ */
+export interface PackedSet<T> {
+  parts: T[][];
+  salt: number;
+}
+
 /** Packings may use at most this many times the minimum number of parts, when a hash allows. */
 export const PACKING_TARGET = 1.3;
 
@@ -26,16 +36,16 @@ const SALTS = 8;
  * each, indexed by part (a part may be empty). Returns undefined when one item alone is larger
  * than the capacity. A set whose plain hash needs more than PACKING_TARGET × the minimum tries
  * salted hashes in a fixed order and keeps the first within the target (else the best); a set
- * already within the target never changes hash, so stability is kept where it matters.
+ * keeps its hash as long as its part count holds.
  */
-export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number): T[][] | undefined {
+export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number): PackedSet<T> | undefined {
   if (items.some((i) => i.cost > capacity)) return undefined;
   const minimum = packingMinimum(items.map((i) => i.cost), capacity);
-  let best: T[][] | undefined;
+  let best: PackedSet<T> | undefined;
   for (let salt = 0; salt < SALTS; salt++) {
     const parts = packWithHash(items, capacity, minimum, salt);
-    if (best === undefined || parts.length < best.length) best = parts;
-    if (parts.length <= Math.floor(PACKING_TARGET * minimum)) return parts;
+    if (best === undefined || parts.length < best.parts.length) best = { parts, salt };
+    if (parts.length <= Math.floor(PACKING_TARGET * minimum)) return { parts, salt };
   }
   return best;
 }

@@ -72,11 +72,11 @@ function nonEmpty<T>(parts: readonly T[][]): number {
   return parts.filter((p) => p.length > 0).length;
 }
 
-function packJa4(values: readonly string[]): { parts: string[][]; minimum: number } {
+function packJa4(values: readonly string[]): { parts: string[][]; salt: number; minimum: number } {
   const items = costed(values);
-  const parts = packSetItems(items, JA4_CAPACITY);
-  if (!parts) throw new Error("a JA4 is larger than a whole rule");
-  return { parts, minimum: packingMinimum(items.map((i) => i.cost), JA4_CAPACITY) };
+  const packed = packSetItems(items, JA4_CAPACITY);
+  if (!packed) throw new Error("a JA4 is larger than a whole rule");
+  return { ...packed, minimum: packingMinimum(items.map((i) => i.cost), JA4_CAPACITY) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ describe("packSetItems: invariants", () => {
   it("every part fits the capacity and every item lands in exactly one part", () => {
     fc.assert(
       fc.property(smallCase, ({ capacity, items }) => {
-        const parts = packSetItems(items, capacity);
+        const parts = packSetItems(items, capacity)?.parts;
         expect(parts).toBeDefined();
         for (const part of parts!) expect(part.reduce((sum, i) => sum + items[i]!.cost, 0)).toBeLessThanOrEqual(capacity);
         const placed = parts!.flat().sort((a, b) => a - b);
@@ -113,11 +113,11 @@ describe("packSetItems: invariants", () => {
   it("is deterministic, and an item's part does not depend on the input order", () => {
     fc.assert(
       fc.property(smallCase, fc.integer(), ({ capacity, items }, shuffleSeed) => {
-        const first = packSetItems(items, capacity);
-        expect(packSetItems(items, capacity)).toEqual(first);
+        const first = packSetItems(items, capacity)?.parts;
+        expect(packSetItems(items, capacity)?.parts).toEqual(first);
         const random = prng(shuffleSeed);
         const shuffled = [...items].sort(() => random() - 0.5);
-        const again = packSetItems(shuffled, capacity)!;
+        const again = packSetItems(shuffled, capacity)!.parts;
         expect(again.map((part) => [...part].sort((a, b) => a - b))).toEqual(first!.map((part) => [...part].sort((a, b) => a - b)));
       }),
       { numRuns: 100 },
@@ -126,7 +126,7 @@ describe("packSetItems: invariants", () => {
 
   it("refuses a set holding an item larger than a whole part", () => {
     expect(packSetItems([{ item: "a", key: "a", cost: 11 }], 10)).toBeUndefined();
-    expect(packSetItems([], 10)).toEqual([[]]);
+    expect(packSetItems([], 10)).toEqual({ parts: [[]], salt: 0 });
   });
 });
 
@@ -139,42 +139,37 @@ describe("packSetItems: JA4 sets", () => {
   });
 
   /*
-   * 1.3 × minimum is NOT a bound of this packer. Jump consistent hashing keeps each item in its
-   * part as the part count grows, but it also keeps the heaviest part heavy: a part that starts
-   * k standard deviations above the mean only loses ~1/(parts+1) of its items per extra part.
-   * Over 6,000 random sets of 500-3,000 JA4s the ratio had median 1.19, p90 1.29, p95 1.32-1.33,
-   * p99 1.38-1.40 and max 1.53; about 7% of sets exceed 1.3. So the property checks the bound
-   * actually observed (1.6, never exceeded) and, separately, that exceeding 1.3 stays rare.
+   * With plain jump hashing, 1.3 × the minimum was NOT a bound: a part that starts heavy stays
+   * heavy as parts are added (it loses only ~1/(parts+1) of its items per extra part). Over 6,000
+   * random sets of 500-3,000 JA4s that packer gave median 1.19, p95 1.32, p99 1.39, max 1.53, and
+   * ~7% of sets over 1.3. The salted fallback (PACKING_TARGET) brings every set within 1.3 (0 of
+   * 3,000 over, max exactly 1.30), at a cost in stability that the next test shows.
    */
-  it("random sets of 500-3,000 JA4s need at most 1.6 × the minimum, and rarely more than 1.3 ×", () => {
-    const ratios: number[] = [];
+  it("random sets of 500-3,000 JA4s need at most 1.3 × the packing minimum", () => {
     fc.assert(
       fc.property(fc.integer(), fc.integer({ min: 500, max: 3000 }), (seed, size) => {
         const { parts, minimum } = packJa4(ja4Set(seed, size));
-        const ratio = nonEmpty(parts) / minimum;
-        ratios.push(ratio);
-        expect(ratio).toBeLessThanOrEqual(1.6);
+        expect(nonEmpty(parts) / minimum).toBeLessThanOrEqual(1.3);
       }),
-      { numRuns: 150 },
+      { numRuns: 120 },
     );
-    const within = ratios.filter((r) => r <= 1.3).length / ratios.length;
-    // Expected ~0.93; below 0.8 in 150 runs would be a > 6-sigma event for the packer as measured.
-    expect(within).toBeGreaterThanOrEqual(0.8);
   });
 
-  it("adding one item changes exactly one part when the part count stays, and the count almost always stays", () => {
+  it("adding one item changes exactly one part unless it re-packs the set, which is rare", () => {
     let runs = 0;
     let sameCount = 0;
     fc.assert(
       fc.property(fc.integer(), fc.integer({ min: 500, max: 3000 }), (seed, size) => {
         const values = ja4Set(seed, size + 1);
         const added = values.pop()!;
-        const before = packJa4(values).parts;
-        const after = packJa4([...values, added]).parts;
+        const packedBefore = packJa4(values);
+        const packedAfter = packJa4([...values, added]);
+        const [before, after] = [packedBefore.parts, packedAfter.parts];
         runs++;
-        if (after.length !== before.length) {
-          // Adding never shrinks the part count: every smaller count already failed without the item.
-          expect(after.length).toBeGreaterThan(before.length);
+        if (after.length !== before.length || packedAfter.salt !== packedBefore.salt) {
+          // A re-pack (the item's part was full): the count grew, or another hash packs tighter;
+          // either way the new packing keeps the bound.
+          expect(nonEmpty(after) / packedAfter.minimum).toBeLessThanOrEqual(1.3);
           return;
         }
         sameCount++;
@@ -182,9 +177,10 @@ describe("packSetItems: JA4 sets", () => {
         expect(changed).toBe(1);
         expect(after.find((part) => part.includes(added))).toBeDefined();
       }),
-      { numRuns: 200 },
+      // A set where the part count stays but the salted fallback switches hash (a re-pack).
+      { numRuns: 200, examples: [[-1185417268, 503]] },
     );
-    // Observed: the count stays in ~98.7% of additions (79 of 6,000 grew).
+    // Observed: no re-pack in ~98.6% of additions.
     expect(sameCount / runs).toBeGreaterThanOrEqual(0.9);
   });
 });
