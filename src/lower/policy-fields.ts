@@ -44,5 +44,3 @@ export function ja4SignalField(key: string): string {
   return `cf.bot_management.ja4_signals.${key}`;
 }
 
-/** Every field name a `when` map accepts, for did-you-mean hints. */
-export const WHEN_KEYS: readonly string[] = [...Object.keys(EDGE_FIELDS), "ja4_signals", "risk", "any", "all", "not"];

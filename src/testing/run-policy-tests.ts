@@ -86,7 +86,7 @@ export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: Plan
         const passed = actual.action === expected.action && (expected.rule === undefined || actual.rule === expected.rule);
         report.cases.push({ file: source.file, line: caseAt.line, name: testCase.name, zone, passed, expected, actual });
         if (!passed) {
-          report.diagnostics.push({ ...makeDiagnostic("BP501", caseAt, testCase.name, describeMismatch(expected, actual, zones.length > 1 ? zone : undefined)) });
+          report.diagnostics.push(makeDiagnostic("BP501", caseAt, testCase.name, describeMismatch(expected, actual, zones.length > 1 ? zone : undefined)));
         }
       });
     }
