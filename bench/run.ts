@@ -20,6 +20,7 @@ import type { PolicyIR } from "../src/model/policy-ir.js";
 import type { Expr, SetItem } from "../src/rules/ast.js";
 import { printExpression, printSetItem } from "../src/rules/print-expression.js";
 import { loadStackFile } from "../src/stack/load-stack-file.js";
+import { prng } from "../test/helpers/prng.js";
 
 const ZONES = 50;
 const RULES_PER_ZONE = 100;
@@ -32,16 +33,6 @@ const NOW = new Date("2026-06-01T00:00:00Z");
 // ---------------------------------------------------------------------------------------------
 // Seeded generation
 
-/** mulberry32: a small, well-mixed 32-bit PRNG, so every run benchmarks the same project. */
-function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(20_000);
 const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));

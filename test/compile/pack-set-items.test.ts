@@ -11,21 +11,12 @@ import { requestFields } from "../../src/evaluate/request-fields.js";
 import type { ZonePlan } from "../../src/model/zone-plan.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 import { printExpression, printSetItem } from "../../src/rules/print-expression.js";
+import { prng } from "../helpers/prng.js";
 
 // ---------------------------------------------------------------------------------------------
 // Seeded JA4 generation: large sets come from a seed, so fast-check shrinks a seed and a size
 // instead of thousands of strings, and a failure is reproducible from two numbers.
 
-/** mulberry32: a small, well-mixed 32-bit PRNG. */
-function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HEX = "0123456789abcdef";
 const VERSIONS = ["13", "12", "11", "10", "s3", "d1"];
