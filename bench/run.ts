@@ -13,7 +13,8 @@ import { parseDocument, stringify } from "yaml";
 import { checkPolicies, compileProject } from "../src/compile/compile-project.js";
 import { MAX_EXPRESSION_LENGTH } from "../src/compile/compile-zone.js";
 import { packingMinimum } from "../src/compile/pack-set-items.js";
-import { compileZoneEvaluator, ruleOf, type Decision } from "../src/evaluate/evaluate-zone.js";
+import { readProjectFiles } from "../src/cli/read-project-files.js";
+import { compileZoneProgram, decide, ruleOf, type Decision } from "../src/evaluate/decide.js";
 import { requestFields } from "../src/evaluate/request-fields.js";
 import { parseYaml } from "../src/load/parse-yaml.js";
 import type { PolicyIR } from "../src/model/policy-ir.js";
@@ -235,7 +236,7 @@ function main(): void {
     // The stack file is one of the parsed files, so compile reads it too, as the CLI does.
     const compile = measure(() => {
       const loaded = loadStackFile(dir, "bench").config ?? stack;
-      return compileProject({ dir, stack: loaded, now: NOW });
+      return compileProject({ files: readProjectFiles(dir).files, stack: loaded, now: NOW });
     });
     const compiled = compile.result;
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
@@ -267,7 +268,8 @@ function main(): void {
       for (const line of lines) fields += Object.keys(JSON.parse(line) as object).length;
       return fields;
     });
-    const evaluate = compileZoneEvaluator(plan);
+    const program = compileZoneProgram(plan);
+    const evaluate = (fields: Parameters<typeof decide>[1]) => decide(program, fields);
     const evaluation = measure(() => {
       const tally = new Map<Decision["action"], number>();
       for (const line of lines) {
@@ -285,7 +287,7 @@ function main(): void {
     const bombDir = mkdtempSync(join(tmpdir(), "bot-policy-bench-bomb-"));
     mkdirSync(join(bombDir, "policies"));
     writeFileSync(join(bombDir, "policies", "bomb.yaml"), bomb);
-    const bombValidate = measure(() => checkPolicies({ dir: bombDir, now: NOW }));
+    const bombValidate = measure(() => checkPolicies({ files: readProjectFiles(bombDir).files, now: NOW }));
     rmSync(bombDir, { recursive: true, force: true });
     const bombCodes = [...new Set(bombParse.result.diagnostics.map((d) => d.code))].join(",") || "none";
     const validateCodes = [...new Set(bombValidate.result.diagnostics.map((d) => d.code))].join(",") || "none";

@@ -1,7 +1,7 @@
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate } from "../load/parse-yaml.js";
-import type { CheckedPolicy } from "../lower/lower-policy.js";
+import type { CheckedPolicy } from "./check-schema.js";
 import type { StackConfig } from "../model/stack.js";
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { compileZoneEvaluator } from "../evaluate/evaluate-zone.js";
+import { compileZoneProgram, decide } from "../evaluate/decide.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import { EXIT, UsageError, type Io } from "./io.js";
 import { compileForCommand, type ProjectFlags } from "./project-context.js";
@@ -30,7 +30,7 @@ export function evalCommand(flags: ProjectFlags & { request: string; zone?: stri
   if (!plan) throw new UsageError(`Unknown zone '${flags.zone ?? ""}' (zones: ${zones.join(", ") || "none"}).`);
   const converted = requestFields(request);
   if ("error" in converted) throw new UsageError(`Invalid request: ${converted.error}.`);
-  const decision = compileZoneEvaluator(plan)(converted.fields);
+  const decision = decide(compileZoneProgram(plan), converted.fields);
   io.stdout(`${JSON.stringify(decision)}\n`);
   return EXIT.ok;
 }

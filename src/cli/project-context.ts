@@ -1,14 +1,12 @@
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { hasErrors } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { compileProject } from "../compile/compile-project.js";
+import type { CompiledProject, ProjectFiles } from "../model/project.js";
 import type { StackConfig } from "../model/stack.js";
 import { listStacks, loadStackFile } from "../stack/load-stack-file.js";
-import { compileProject } from "../compile/compile-project.js";
-import { hasErrors } from "../diagnostics/catalog.js";
 import { reportDiagnostics, UsageError, type Io } from "./io.js";
-
-/** What `compileProject` returns. */
-export type CompiledProject = ReturnType<typeof compileProject>;
+import { readProjectFiles } from "./read-project-files.js";
 
 /** Options every project command takes. */
 export interface ProjectFlags {
@@ -17,33 +15,39 @@ export interface ProjectFlags {
   now?: string;
 }
 
-/** Resolved project flags: the folder, the stack's config if one was chosen, and the date. */
+/** Resolved project flags: the folder, its files, the stack's config if one was chosen, and the date. */
 export interface ProjectContext {
   dir: string;
+  files: ProjectFiles;
   stack?: StackConfig;
   now: Date;
+  /** What reading the folder and the stack file reported. */
   diagnostics: Diagnostic[];
-  /** The stack file's name and text, for source lines under its diagnostics. */
-  stackSource?: [string, string];
 }
 
-/** Reads the chosen stack and the `--now` date; a missing stack file is a usage error. */
+/** Reads the project folder, the chosen stack and the `--now` date; a missing stack is a usage error. */
 export function resolveProject(flags: ProjectFlags): ProjectContext {
   const dir = resolve(flags.dir);
   const now = parseNow(flags.now);
-  if (flags.stack === undefined) return { dir, now, diagnostics: [] };
-  const stacks = listStacks(dir);
-  // A fully qualified stack (org/project/dev) reads Pulumi.dev.yaml, as the Pulumi CLI does.
-  const name = flags.stack.split("/").pop() ?? flags.stack;
-  if (!stacks.includes(name)) {
-    const known = stacks.length === 0 ? "there are no Pulumi.<stack>.yaml files" : `known stacks: ${stacks.join(", ")}`;
-    throw new UsageError(`Unknown stack '${flags.stack}' (${known}).`);
-  }
-  const loaded = loadStackFile(dir, flags.stack);
-  const file = `Pulumi.${name}.yaml`;
-  const context: ProjectContext = { dir, now, diagnostics: loaded.diagnostics, stackSource: [file, readFileSync(join(dir, file), "utf8")] };
+  const { files, diagnostics } = readProjectFiles(dir);
+  const context: ProjectContext = { dir, files, now, diagnostics };
+  if (flags.stack === undefined) return context;
+  const loaded = readStack(dir, flags.stack);
+  diagnostics.push(...loaded.diagnostics);
   if (loaded.config) context.stack = loaded.config;
   return context;
+}
+
+/** Reads `Pulumi.<stack>.yaml`; a stack without a file is a usage error. */
+export function readStack(dir: string, stack: string): ReturnType<typeof loadStackFile> {
+  const stacks = listStacks(dir);
+  // A fully qualified stack (org/project/dev) reads Pulumi.dev.yaml, as the Pulumi CLI does.
+  const name = stack.split("/").pop() ?? stack;
+  if (!stacks.includes(name)) {
+    const known = stacks.length === 0 ? "there are no Pulumi.<stack>.yaml files" : `known stacks: ${stacks.join(", ")}`;
+    throw new UsageError(`Unknown stack '${stack}' (${known}).`);
+  }
+  return loadStackFile(dir, stack);
 }
 
 function parseNow(text: string | undefined): Date {
@@ -62,8 +66,6 @@ export function compileForCommand(flags: ProjectFlags, io: Io): { project: Proje
   const project = resolveProject(flags);
   const result = hasErrors(project.diagnostics) ? undefined : compileProject(project);
   const diagnostics = [...project.diagnostics, ...(result?.diagnostics ?? [])];
-  const sources = new Map(result?.sources ?? []);
-  if (project.stackSource) sources.set(...project.stackSource);
-  reportDiagnostics(io, diagnostics, "pretty", sources);
+  reportDiagnostics(io, diagnostics, "pretty", project.files);
   return result && !hasErrors(diagnostics) ? { project, result } : undefined;
 }

@@ -1,19 +1,22 @@
 import pc from "picocolors";
 import { hasErrors } from "../diagnostics/catalog.js";
+import { readFileSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { checkTestSchema } from "../check/check-schema.js";
 import { compileProject } from "../compile/compile-project.js";
-import { listTestFiles, loadTestFiles } from "../load/load-policies.js";
-import { loadStackFile } from "../stack/load-stack-file.js";
+import { parseProjectFiles, testFileNames } from "../load/load-policies.js";
 import { runPolicyTests, type PlanSource, type TestReport } from "../testing/run-policy-tests.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
-import { resolveProject, type ProjectFlags } from "./project-context.js";
+import { readStack, resolveProject, type ProjectFlags } from "./project-context.js";
 
 /** `bot-policy test [files]`: run policy tests; PASS/FAIL summary and per-rule coverage. */
 export function testCommand(files: string[], flags: ProjectFlags & { format: "pretty" | "json" }, io: Io): number {
   const project = resolveProject(flags);
-  const chosen = files.length > 0 ? files : listTestFiles(project.dir);
+  const projectFiles = new Map(project.files);
+  const chosen = files.length > 0 ? files.map((file) => addNamedFile(project.dir, file, projectFiles)) : testFileNames(projectFiles);
   if (chosen.length === 0) throw new UsageError("No test files: add policies/<name>.test.yaml or name files to run.");
-  const sources = new Map<string, string>();
-  const loaded = loadTestFiles(project.dir, chosen, sources);
+  const parsed = parseProjectFiles(projectFiles, chosen);
+  const checked = checkTestSchema(parsed.sources);
 
   const cache = new Map<string, ReturnType<PlanSource>>();
   const compiled: PlanSource = (stackName) => {
@@ -25,28 +28,40 @@ export function testCommand(files: string[], flags: ProjectFlags & { format: "pr
     if (hasErrors(stack.diagnostics)) {
       result = { ok: false, diagnostics: stack.diagnostics };
     } else {
-      const output = compileProject(stack);
-      for (const [file, text] of output.sources) sources.set(file, text);
+      const output = compileProject({ ...stack, files: projectFiles });
       result = hasErrors(output.diagnostics) ? { ok: false, diagnostics: output.diagnostics } : { ok: true, plans: output.plans, policies: output.policies };
     }
     cache.set(key, result);
     return result;
   };
-  const report = runPolicyTests(loaded.tests, compiled);
-  const diagnostics = [...loaded.diagnostics, ...report.diagnostics];
+  const report = runPolicyTests(checked.tests, compiled);
+  const diagnostics = [...project.diagnostics, ...parsed.diagnostics, ...checked.diagnostics, ...report.diagnostics];
 
   if (flags.format === "json") {
     io.stdout(`${JSON.stringify({ summary: summarize(report), cases: report.cases, coverage: report.coverage, diagnostics }, null, 2)}\n`);
   } else {
-    reportDiagnostics(io, diagnostics, "pretty", sources);
+    reportDiagnostics(io, diagnostics, "pretty", projectFiles);
     io.stdout(formatReport(report, io.color));
   }
   const failed = report.cases.some((c) => !c.passed) || hasErrors(diagnostics);
   return failed ? EXIT.findings : EXIT.ok;
 }
 
+/** A test file named on the command line, as a project path; read from disk when outside the project's files. */
+function addNamedFile(dir: string, file: string, files: Map<string, string>): string {
+  const path = relative(dir, resolve(file)).split(sep).join("/");
+  if (!files.has(path)) {
+    try {
+      files.set(path, readFileSync(resolve(file), "utf8"));
+    } catch (error) {
+      throw new UsageError(`Cannot read test file '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    }
+  }
+  return path;
+}
+
 function loadStack(dir: string, name: string) {
-  const loaded = loadStackFile(dir, name);
+  const loaded = readStack(dir, name);
   return loaded.config ? { stack: loaded.config, diagnostics: loaded.diagnostics } : { diagnostics: loaded.diagnostics };
 }
 

@@ -9,9 +9,7 @@ export function validateCommand(flags: ProjectFlags & { format: DiagnosticFormat
   const project = resolveProject(flags);
   const checked = project.stack || !hasErrors(project.diagnostics) ? checkPolicies(project) : undefined;
   const diagnostics = [...project.diagnostics, ...(checked?.diagnostics ?? [])];
-  const sources = new Map(checked?.sources ?? []);
-  if (project.stackSource) sources.set(...project.stackSource);
-  reportDiagnostics(io, diagnostics, flags.format, sources);
+  reportDiagnostics(io, diagnostics, flags.format, project.files);
   const failed = hasErrors(diagnostics);
   if (!failed && flags.format === "pretty" && checked) {
     const rules = checked.policies.reduce((n, p) => n + p.rules.length, 0);

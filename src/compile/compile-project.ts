@@ -1,49 +1,47 @@
-import { hasErrors } from "../diagnostics/catalog.js";
-import { makeDiagnostic } from "../diagnostics/catalog.js";
+import { hasErrors, makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkProject } from "../check/check-project.js";
-import { loadPolicies, type SourceTexts } from "../load/load-policies.js";
+import { checkPolicySchema } from "../check/check-schema.js";
+import { loadPolicies } from "../load/load-policies.js";
 import { lowerPolicy } from "../lower/lower-policy.js";
 import type { PolicyIR } from "../model/policy-ir.js";
-import type { StackConfig, StackZone } from "../model/stack.js";
+import type { CompiledProject, ProjectInput } from "../model/project.js";
+import type { StackZone } from "../model/stack.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import { compileZone } from "./compile-zone.js";
-
-/** What the pipeline reads: the project folder, an optional stack, and the date for expiries. */
-export interface ProjectOptions {
-  dir: string;
-  stack?: StackConfig;
-  now?: Date;
-}
 
 /** The checked and lowered policies of a project, with everything reported on the way. */
 export interface CheckedProject {
   policies: PolicyIR[];
   diagnostics: Diagnostic[];
-  sources: SourceTexts;
 }
 
 /**
  * Loads, checks and lowers every policy of a project. Stages run in order and the pipeline stops
  * after the first stage that reports an error (later stages would only repeat the noise).
  */
-export function checkPolicies(options: ProjectOptions): CheckedProject {
-  const now = options.now ?? new Date();
-  const loaded = loadPolicies(options.dir);
-  const diagnostics = [...loaded.diagnostics];
-  const done = (policies: PolicyIR[] = []): CheckedProject => ({ policies, diagnostics, sources: loaded.sources });
-  if (hasErrors(diagnostics)) return done();
+export function checkPolicies(input: ProjectInput): CheckedProject {
+  const diagnostics: Diagnostic[] = [];
+  const failed = (): CheckedProject => ({ policies: [], diagnostics });
 
-  diagnostics.push(...checkProject(loaded.policies, options.stack));
-  if (hasErrors(diagnostics)) return done();
+  const loaded = loadPolicies(input.files);
+  diagnostics.push(...loaded.diagnostics);
+  if (hasErrors(diagnostics)) return failed();
+
+  const checked = checkPolicySchema(loaded.sources);
+  diagnostics.push(...checked.diagnostics);
+  if (hasErrors(diagnostics)) return failed();
+
+  diagnostics.push(...checkProject(checked.policies, input.stack));
+  if (hasErrors(diagnostics)) return failed();
 
   const policies: PolicyIR[] = [];
-  for (const checked of loaded.policies) {
-    const lowered = lowerPolicy(checked, { now });
+  for (const policy of checked.policies) {
+    const lowered = lowerPolicy(policy, { now: input.now });
     diagnostics.push(...lowered.diagnostics);
     if (lowered.policy) policies.push(lowered.policy);
   }
-  return hasErrors(diagnostics) ? done() : done(policies);
+  return hasErrors(diagnostics) ? failed() : { policies, diagnostics };
 }
 
 /** The zones compiled when no stack is chosen: every zone a policy names, as Enterprise. */
@@ -52,21 +50,26 @@ export function defaultZones(policies: readonly PolicyIR[]): StackZone[] {
   return keys.map((key) => ({ key, zoneId: "", plan: "enterprise", routes: [] }));
 }
 
-/** Compiles a whole project for a stack (or, without one, for every zone in enforce mode). */
-export function compileProject(options: ProjectOptions): CheckedProject & { plans: ZonePlan[] } {
-  const checked = checkPolicies(options);
-  if (hasErrors(checked.diagnostics)) return { ...checked, plans: [] };
+/**
+ * Compiles a whole project for a stack (or, without one, for every zone in enforce mode): a pure
+ * function of the files, the stack and the date.
+ */
+export function compileProject(input: ProjectInput): CompiledProject {
+  const stack = input.stack?.name ?? null;
+  const checked = checkPolicies(input);
+  if (hasErrors(checked.diagnostics)) return { stack, policies: [], plans: [], diagnostics: checked.diagnostics };
   const diagnostics = [...checked.diagnostics];
-  const zones = options.stack?.zones ?? defaultZones(checked.policies);
+  const zones = input.stack?.zones ?? defaultZones(checked.policies);
   const plans: ZonePlan[] = [];
   for (const zone of zones) {
     const policies = checked.policies.filter((p) => p.zones.includes(zone.key));
     if (policies.length === 0) {
-      diagnostics.push(makeDiagnostic("BP405", { file: options.stack ? `Pulumi.${options.stack.name}.yaml` : "policies", line: 1, column: 1 }, zone.key));
+      diagnostics.push(makeDiagnostic("BP405", { file: input.stack ? `Pulumi.${input.stack.name}.yaml` : "policies", line: 1, column: 1 }, zone.key));
     }
-    const compiled = compileZone(zone, policies, options.stack?.mode);
+    const compiled = compileZone(zone, policies, input.stack?.mode);
     diagnostics.push(...compiled.diagnostics);
     if (compiled.plan) plans.push(compiled.plan);
   }
-  return { ...checked, diagnostics, plans: hasErrors(diagnostics) ? [] : plans };
+  const ok = !hasErrors(diagnostics);
+  return { stack, policies: ok ? checked.policies : [], plans: ok ? plans : [], diagnostics };
 }

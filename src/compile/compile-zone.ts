@@ -57,23 +57,29 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
 
   const customRules: RulesetRule[] = [];
   const workerRules: WorkerPolicy["rules"] = [];
+  const origins: ZonePlan["origins"] = {};
   const hasWorkerStage = ordered.some((p) => p.rules.some((r) => r.stage === "worker" && r.enabled) || p.originHeaders.some((h) => h.stage === "worker"));
   for (const policy of ordered) {
     const mode = effectiveMode(policy, stackMode);
     for (const rule of policy.rules) {
       if (rule.stage === "edge") {
         checkPlanFeatures(rule, zone, diagnostics);
-        customRules.push(...emitEdgeRule(rule, mode, diagnostics));
+        const emitted = emitEdgeRule(rule, mode, diagnostics);
+        customRules.push(...emitted);
+        for (const { ref } of emitted) origins[ref] = { rule: rule.ref, source: rule.source };
         // Cloudflare's skip cannot skip Workers, so the Worker re-checks the edge skip rules.
         if (hasWorkerStage && rule.action === "skip" && rule.enabled) workerRules.push(workerRule(rule, mode));
       } else if (rule.enabled) {
         workerRules.push(workerRule(rule, mode));
+        origins[rule.ref] = { rule: rule.ref, source: rule.source };
       }
     }
   }
 
   const headers = collectOriginHeaders(ordered, diagnostics);
-  const lateTransform = emitLateTransform(zone, headers.filter((h) => h.stage === "edge"));
+  const edgeHeaders = headers.filter((h) => h.stage === "edge");
+  const lateTransform = emitLateTransform(zone, edgeHeaders);
+  for (const rule of lateTransform?.rules ?? []) origins[rule.ref] = { rule: `${edgeHeaders[0]!.policy}/origin_headers`, source: edgeHeaders[0]!.source };
   const quota = {
     customRules: { used: customRules.length, limit: QUOTAS[zone.plan].customRules },
     transformRules: { used: lateTransform ? lateTransform.rules.length : 0, limit: QUOTAS[zone.plan].transformRules },
@@ -99,6 +105,7 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
       rules: customRules,
     },
     quota,
+    origins,
     policies: ordered.map((p) => ({ id: p.id, priority: p.priority, mode: effectiveMode(p, stackMode) })),
   };
   if (lateTransform) plan.lateTransform = lateTransform;

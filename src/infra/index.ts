@@ -4,6 +4,7 @@
  * A thin adapter: validation lives in `src/stack`, compilation in `src/compile`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { readProjectFiles } from "../cli/read-project-files.js";
 import { compileProject } from "../compile/compile-project.js";
 import { createZoneResources } from "./create-zone-resources.js";
 import type { ZoneResourceOptions } from "./create-zone-resources.js";
@@ -17,8 +18,10 @@ const stackConfig = parsed.config;
 if (stackConfig === undefined) throw new pulumi.RunError(`Stack '${stack}' has no valid bot-policy config.`);
 
 // The project directory is where `pulumi` runs the program: the one holding Pulumi.yaml and policies/.
-const compiled = compileProject({ dir: process.cwd(), stack: stackConfig });
-failOnErrors(compiled.diagnostics, compiled.sources);
+const project = readProjectFiles(process.cwd());
+failOnErrors(project.diagnostics, project.files);
+const compiled = compileProject({ files: project.files, stack: stackConfig, now: new Date() });
+failOnErrors(compiled.diagnostics, project.files);
 
 const zones = compiled.plans.map((plan) => {
   const options: ZoneResourceOptions = { accountId: stackConfig.accountId, stack };

@@ -1,4 +1,5 @@
 import { isScalar, Scalar } from "yaml";
+import type { CheckedPolicy } from "../check/check-schema.js";
 import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
@@ -12,12 +13,6 @@ import { parseExpression } from "../rules/parse-expression.js";
 import { isAsn, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
 import { lowerWhen, type ResolvedSet, type WhenContext } from "./lower-when.js";
 import { EDGE_FIELDS } from "./policy-fields.js";
-
-/** A policy file that passed the schema: its source (for positions) and its value. */
-export interface CheckedPolicy {
-  source: YamlSource;
-  raw: RawPolicy;
-}
 
 /** Options of lowering: `now` decides which set items have expired. */
 export interface LowerOptions {
@@ -241,7 +236,7 @@ function lowerOriginHeaders(raw: RawPolicy, source: YamlSource, diagnostics: Dia
     }
     const edge = EDGE_FIELDS[field];
     if (field === "risk" && raw.risk_intelligence === undefined) diagnostics.push(makeDiagnostic("BP313", locate(source, ["origin_headers", name])));
-    headers.push({ name, field, stage: edge ? "edge" : "worker", source: at });
+    headers.push({ policy: raw.policy, name, field, stage: edge ? "edge" : "worker", source: at });
   }
   return headers;
 }

@@ -40,6 +40,8 @@ export interface RuleIR {
 
 /** A header forwarded to the origin; edge fields become a transform rule, worker ones the Worker. */
 export interface OriginHeaderIR {
+  /** The policy that sets the header. */
+  policy: string;
   name: string;
   field: string;
   stage: Stage;

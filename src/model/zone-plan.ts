@@ -1,3 +1,4 @@
+import type { RuleOrigin } from "./project.js";
 import type { Mode, ZoneTier } from "./stack.js";
 import type { Action, PolicyIR, RiskIntelligenceIR, RuleIR } from "./policy-ir.js";
 
@@ -59,6 +60,8 @@ export interface ZonePlan {
   lateTransform?: RulesetBody;
   worker?: WorkerPolicy;
   quota: { customRules: QuotaUse; transformRules: QuotaUse };
+  /** Per emitted ref (ruleset rules, the transform rule, Worker rules): the policy rule behind it. */
+  origins: Record<string, RuleOrigin>;
   /** The policies compiled into this zone, in evaluation order. */
   policies: Array<Pick<PolicyIR, "id" | "priority" | "mode">>;
 }

@@ -1,9 +1,9 @@
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { compileZoneEvaluator, type Decision, type ZoneEvaluator } from "../evaluate/evaluate-zone.js";
+import type { CheckedTestFile } from "../check/check-schema.js";
+import { compileZoneProgram, decide, type Decision, type ZoneProgram } from "../evaluate/decide.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import { locate } from "../load/parse-yaml.js";
-import type { CheckedTestFile } from "../load/load-policies.js";
 import type { PolicyIR } from "../model/policy-ir.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 
@@ -43,7 +43,7 @@ export type PlanSource = (stack: string | undefined) => { ok: true; plans: ZoneP
  */
 export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: PlanSource): TestReport {
   const report: TestReport = { cases: [], coverage: [], diagnostics: [] };
-  const evaluators = new Map<string, ZoneEvaluator>();
+  const programs = new Map<string, ZoneProgram>();
   const hits = new Map<string, { rules: string[]; exercised: Set<string> }>();
 
   for (const { source, raw } of tests) {
@@ -65,10 +65,10 @@ export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: Plan
         continue;
       }
       const key = `${raw.stack ?? ""}/${zone}`;
-      let evaluate = evaluators.get(key);
-      if (!evaluate) {
-        evaluate = compileZoneEvaluator(plan);
-        evaluators.set(key, evaluate);
+      let program = programs.get(key);
+      if (!program) {
+        program = compileZoneProgram(plan);
+        programs.set(key, program);
         hits.set(zone, hits.get(zone) ?? { rules: zoneRules(project.policies, zone), exercised: new Set() });
       }
       raw.cases.forEach((testCase, index) => {
@@ -79,7 +79,7 @@ export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: Plan
           report.diagnostics.push(makeDiagnostic("BP503", locate(source, ["cases", index, "request"]), converted.error));
           return;
         }
-        const actual = evaluate(converted.fields);
+        const actual = decide(program, converted.fields);
         const coverage = hits.get(zone)!;
         if (actual.rule) coverage.exercised.add(actual.rule);
         for (const ref of actual.logged) coverage.exercised.add(ref);

@@ -5,8 +5,9 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compile/compile-project.js";
+import { projectFiles } from "../helpers/project-files.js";
 import { MAX_EXPRESSION_LENGTH } from "../../src/compile/compile-zone.js";
-import { compileZoneEvaluator, type Decision } from "../../src/evaluate/evaluate-zone.js";
+import { compileZoneProgram, decide, type Decision } from "../../src/evaluate/decide.js";
 import { requestFields, type PolicyRequest } from "../../src/evaluate/request-fields.js";
 import type { PolicyIR } from "../../src/model/policy-ir.js";
 import type { Mode, StackConfig } from "../../src/model/stack.js";
@@ -299,7 +300,7 @@ const NOW = new Date("2026-06-01T00:00:00Z");
 function compileCase(c: Case): { dir: string; plan: ZonePlan; policies: PolicyIR[]; json: string } {
   const dir = writeProject(c.policies);
   const stack = stackFor(c.stackMode);
-  const result = compileProject({ dir, now: NOW, ...(stack ? { stack } : {}) });
+  const result = compileProject({ files: projectFiles(dir), now: NOW, ...(stack ? { stack } : {}) });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || result.plans.length !== 1) {
     throw new Error(`generated project does not compile:\n${errors.map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`).join("\n")}\n${c.policies.map((p) => stringify(p)).join("---\n")}`);
@@ -346,10 +347,11 @@ describe("compile: random policies", () => {
         expect(plan.worker).toBeUndefined();
 
         const stack = stackFor(c.stackMode);
-        const again = compileProject({ dir, now: NOW, ...(stack ? { stack } : {}) });
+        const again = compileProject({ files: projectFiles(dir), now: NOW, ...(stack ? { stack } : {}) });
         expect(JSON.stringify({ plans: again.plans, diagnostics: again.diagnostics })).toBe(json);
 
-        const evaluate = compileZoneEvaluator(plan);
+        const program = compileZoneProgram(plan);
+    const evaluate = (fields: Parameters<typeof decide>[1]) => decide(program, fields);
         const reference = referenceDecider(policies, c.stackMode);
         for (const request of c.requests) {
           const converted = requestFields(request);

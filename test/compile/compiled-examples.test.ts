@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compile/compile-project.js";
+import { projectFiles } from "../helpers/project-files.js";
 import { MAX_EXPRESSION_LENGTH } from "../../src/compile/compile-zone.js";
 import { checkExpression } from "../../src/rules/check-expression.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
@@ -15,7 +16,7 @@ const now = new Date(`${NOW}T00:00:00Z`);
 
 function compileStack(stack: string) {
   const { config } = loadStackFile(REPO_ROOT, stack);
-  return { config: config!, result: compileProject({ dir: REPO_ROOT, stack: config!, now }) };
+  return { config: config!, result: compileProject({ files: projectFiles(REPO_ROOT), stack: config!, now }) };
 }
 
 describe.each(["dev", "prod"])("the example policies compiled for stack %s", (stack) => {
@@ -69,6 +70,27 @@ describe.each(["dev", "prod"])("the example policies compiled for stack %s", (st
         expect(rule.description).toContain(rule.ref.replace(/#.*/, ""));
       }
     }
+  });
+
+  it("trace every emitted rule to its policy rule's line in the YAML", () => {
+    const files = projectFiles(REPO_ROOT);
+    for (const plan of result.plans) {
+      const emitted = [...plan.firewallCustom.rules, ...(plan.lateTransform?.rules ?? []), ...(plan.worker?.rules ?? [])];
+      expect(Object.keys(plan.origins).sort()).toEqual([...new Set(emitted.map((r) => r.ref))].sort());
+      for (const { ref } of emitted) {
+        const { rule, source } = plan.origins[ref]!;
+        const line = files.get(source.file)!.split("\n")[source.line - 1]!;
+        // Rules point at their `id:`, the origin-headers rule at its first header's key.
+        const headers = Object.keys(plan.lateTransform?.rules[0]?.action_parameters?.headers ?? {});
+        const at = line.slice(source.column - 1);
+        const written = rule.endsWith("/origin_headers") ? headers.some((name) => at.startsWith(`${name}:`)) : at.startsWith(rule.split("/")[1]!);
+        expect(written, `${ref} → ${source.file}:${source.line}:${source.column}`).toBe(true);
+      }
+    }
+  });
+
+  it("is plain JSON: a CompiledProject survives a JSON round trip unchanged", () => {
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
   });
 });
 

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compile/compile-project.js";
+import { projectFiles } from "../helpers/project-files.js";
 import { MAX_EXPRESSION_LENGTH } from "../../src/compile/compile-zone.js";
 import { packingMinimum, packSetItems, type CostedItem } from "../../src/compile/pack-set-items.js";
-import { compileZoneEvaluator } from "../../src/evaluate/evaluate-zone.js";
+import { compileZoneProgram, decide } from "../../src/evaluate/decide.js";
 import { requestFields } from "../../src/evaluate/request-fields.js";
 import type { ZonePlan } from "../../src/model/zone-plan.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
@@ -208,7 +209,7 @@ function writeBigSetProject(items: readonly string[]): string {
 }
 
 function compileOnlyZone(dir: string): ZonePlan {
-  const result = compileProject({ dir, now: new Date("2026-01-01T00:00:00Z") });
+  const result = compileProject({ files: projectFiles(dir), now: new Date("2026-01-01T00:00:00Z") });
   expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   expect(result.plans).toHaveLength(1);
   return result.plans[0]!;
@@ -242,7 +243,8 @@ describe("compileProject: a 2,000-item JA4 set", () => {
     expect(emitted.sort()).toEqual([...values].sort());
     expect(rules.length / packingMinimum(costed(values).map((c) => c.cost), JA4_CAPACITY)).toBeLessThanOrEqual(1.3);
 
-    const evaluate = compileZoneEvaluator(plan);
+    const program = compileZoneProgram(plan);
+    const evaluate = (fields: Parameters<typeof decide>[1]) => decide(program, fields);
     for (const ja4 of values.slice(0, 200)) {
       const request = requestFields({ ja4 });
       if ("error" in request) throw new Error(request.error);

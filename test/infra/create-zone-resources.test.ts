@@ -78,6 +78,7 @@ function shopPlan(overrides: Partial<ZonePlan> = {}): ZonePlan {
     routes: ["shop-dev.example.com/*", "shop-dev.example.com/api/*"],
     firewallCustom,
     quota: { customRules: { used: 3, limit: 1000 }, transformRules: { used: 0, limit: 300 } },
+    origins: {},
     policies: [{ id: "storefront", priority: 100, mode: "enforce" }],
     ...overrides,
   };

@@ -1,0 +1,103 @@
+import type { Action } from "../model/policy-ir.js";
+import type { ZonePlan } from "../model/zone-plan.js";
+import { compileEvaluator, type CompiledCondition, type FieldValues } from "../rules/compile-evaluator.js";
+import { parseExpression } from "../rules/parse-expression.js";
+
+/** What happens to one request in a zone (DESIGN.md "Command line"). */
+export interface Decision {
+  action: "pass" | "skip" | "block" | "managed_challenge" | "js_challenge" | "challenge";
+  /** `<policy>/<rule-id>` of the deciding rule; null when the request passes. */
+  rule: string | null;
+  stage: "edge" | "worker" | null;
+  /** Rules that matched and only logged (log actions, observe mode), in order. */
+  logged: string[];
+}
+
+/** One compiled rule of a zone, as the decide function runs it. */
+interface ProgramRule {
+  /** The policy rule (`<policy>/<rule>`): split parts of one rule report the rule. */
+  ref: string;
+  action: Action;
+  matches: CompiledCondition;
+  /** A worker rule in observe mode: it only logs. */
+  observe: boolean;
+  /** An edge skip rule the Worker re-checks, because Cloudflare's skip cannot skip a Worker. */
+  guard: boolean;
+}
+
+/** A zone's rules compiled once, for deciding many requests. */
+export interface ZoneProgram {
+  /** The custom rules Cloudflare runs, in order, compiled from their printed expressions. */
+  edge: ProgramRule[];
+  /** What the Worker runs after them: edge skip guards and worker rules, in policy order. */
+  worker: ProgramRule[];
+}
+
+/** Where evaluation starts: at Cloudflare's rulesets, or inside the Worker (edge rules already ran). */
+export type DecideFrom = "edge" | "worker";
+
+/** The policy rule a Cloudflare rule came from: split parts (`ref#2`) report their rule. */
+export function ruleOf(ref: string): string {
+  const hash = ref.lastIndexOf("#");
+  return hash < 0 ? ref : ref.slice(0, hash);
+}
+
+/**
+ * Compiles a zone plan for `decide`. Edge rules are compiled from the expressions as printed, so
+ * what is evaluated is exactly what Cloudflare receives.
+ */
+export function compileZoneProgram(plan: ZonePlan): ZoneProgram {
+  const edge = plan.firewallCustom.rules
+    .filter((r) => r.enabled)
+    .map((r) => ({ ref: ruleOf(r.ref), action: r.action as Action, matches: compileEvaluator(parsePrinted(r.expression, r.ref)), observe: false, guard: false }));
+  const worker = (plan.worker?.rules ?? []).map((r) => ({
+    ref: r.ref,
+    action: r.action,
+    matches: compileEvaluator(r.condition),
+    observe: r.mode === "observe" && r.stage === "worker",
+    guard: r.stage === "edge",
+  }));
+  return { edge, worker };
+}
+
+/**
+ * Decides one request: the one place that knows Cloudflare's order of evaluation. The custom
+ * rules run first, in order (first terminating match wins, `log` records and goes on, `skip` ends
+ * the ruleset); then, unless a rule terminated, the Worker runs its rules, re-checking the edge
+ * skips. `from: "worker"` starts inside the Worker, as the deployed Worker does.
+ */
+export function decide(program: ZoneProgram, fields: FieldValues, from: DecideFrom = "edge"): Decision {
+  const logged: string[] = [];
+  let skipped: Decision | undefined;
+  if (from === "edge") {
+    for (const rule of program.edge) {
+      if (!rule.matches(fields)) continue;
+      if (rule.action === "log") {
+        logged.push(rule.ref);
+      } else if (rule.action === "skip") {
+        skipped = { action: "skip", rule: rule.ref, stage: "edge", logged };
+        break;
+      } else {
+        return { action: rule.action, rule: rule.ref, stage: "edge", logged };
+      }
+    }
+  }
+  if (program.worker.length === 0) return skipped ?? { action: "pass", rule: null, stage: null, logged };
+  for (const rule of program.worker) {
+    if (!rule.matches(fields)) continue;
+    if (rule.guard) return skipped ?? { action: "skip", rule: rule.ref, stage: "edge", logged };
+    if (rule.observe || rule.action === "log") {
+      logged.push(rule.ref);
+    } else {
+      return { action: rule.action as Decision["action"], rule: rule.ref, stage: "worker", logged };
+    }
+  }
+  return skipped ?? { action: "pass", rule: null, stage: null, logged };
+}
+
+function parsePrinted(expression: string, ref: string) {
+  const parsed = parseExpression(expression);
+  // The compiler printed this expression; failing to read it back is a bug, not a user error.
+  if (!parsed.ok) throw new Error(`bot-policy printed an expression it cannot parse for rule '${ref}': ${parsed.error.message}`);
+  return parsed.expr;
+}
