@@ -113,6 +113,11 @@ export const catalog = {
   BP404: { severity: "error", summary: "Expression too long", message: (length: number) => `The compiled expression is ${length} characters; Cloudflare allows 4096 and this one cannot be split.` },
   BP405: { severity: "warning", summary: "Zone without policies", message: (zone: string) => `Zone '${zone}' has no policies; its rulesets will be empty.` },
   BP406: { severity: "error", summary: "Duplicate origin header", message: (name: string, other: string) => `Origin header '${name}' is also set by policy '${other}' in the same zone.` },
+  BP430: {
+    severity: "error",
+    summary: "Risk Intelligence key missing",
+    message: (zone: string, stack: string) => `Zone '${zone}' reads Risk Intelligence, but stack '${stack}' has no 'bot-policy:riskIntelligenceApiKey'.`,
+  },
 
   // BP5xx — tests and traffic
   BP501: { severity: "error", summary: "Test failed", message: (name: string, detail: string) => `Test '${name}' failed: ${detail}.` },

@@ -1,6 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { ActionParameters, RulesetBody, RulesetRule, ZonePlan } from "../model/zone-plan.js";
+import type { ActionParameters, RulesetBody, RulesetRule, WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
+import { expressionFields } from "../rules/expression-fields.js";
 
 /** The Workers compatibility date the bot-policy Worker is written and tested against. */
 export const workerCompatibilityDate = "2026-11-01";
@@ -33,7 +34,7 @@ export interface ZoneResources {
 
 /**
  * Declares the Cloudflare resources for one zone plan: one entry-point ruleset per phase the
- * plan has, and the Worker with its routes when the plan has worker rules and a bundle is given.
+ * plan has, and the Worker (whose bundle must be given) with its routes when the plan has worker rules.
  * Resource names depend only on the zone key, phase and route, so they are stable across runs.
  */
 export function createZoneResources(plan: ZonePlan, options: ZoneResourceOptions): ZoneResources {
@@ -47,14 +48,14 @@ export function createZoneResources(plan: ZonePlan, options: ZoneResourceOptions
 
   const resources: ZoneResources = { rulesets, firewallCustom, workerRoutes: [] };
   if (lateTransform !== undefined) resources.lateTransform = lateTransform;
-  if (plan.worker === undefined || options.workerScript === undefined) return resources;
+  if (plan.worker === undefined) return resources;
+  // Deploying a zone's rulesets without the Worker its worker rules need would protect nothing.
+  if (options.workerScript === undefined) throw new Error(`Zone '${plan.zone}' has worker rules but no Worker bundle was given.`);
 
   const scriptName = workerScriptName(options.stack, plan.zone);
-  const bindings: cloudflare.types.input.WorkersScriptBinding[] = [
-    { type: "json", name: "POLICY", json: JSON.stringify(plan.worker) },
-    { type: "plain_text", name: "STACK", text: options.stack },
-  ];
-  if (options.riskIntelligenceApiKey !== undefined) {
+  const bindings: cloudflare.types.input.WorkersScriptBinding[] = [{ type: "plain_text", name: "STACK", text: options.stack }];
+  if (usesRiskIntelligence(plan.worker)) {
+    if (options.riskIntelligenceApiKey === undefined) throw new Error(`Zone '${plan.zone}' uses Risk Intelligence but no API key was given.`);
     bindings.push({ type: "secret_text", name: "RISK_API_KEY", text: pulumi.secret(options.riskIntelligenceApiKey) });
   }
   const workerScript = new cloudflare.WorkersScript(
@@ -80,6 +81,11 @@ export function createZoneResources(plan: ZonePlan, options: ZoneResourceOptions
       ),
   );
   return resources;
+}
+
+/** True when a zone's Worker reads Risk Intelligence: a rule's condition or an origin header uses `risk`. */
+export function usesRiskIntelligence(worker: WorkerPolicy): boolean {
+  return worker.rules.some((rule) => expressionFields(rule.condition).some((field) => field.startsWith("risk."))) || worker.originHeaders.some((header) => header.field === "risk");
 }
 
 /** The Worker's script name: one Worker per stack and zone, so stacks never overwrite each other. */

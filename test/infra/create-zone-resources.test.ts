@@ -104,6 +104,27 @@ const workerPolicy: NonNullable<ZonePlan["worker"]> = {
   originHeaders: [{ name: "x-ja4-signals", field: "ja4_signals" }],
 };
 
+/** The same Worker with a rule that reads Risk Intelligence. */
+const riskPolicy: NonNullable<ZonePlan["worker"]> = {
+  ...workerPolicy,
+  rules: [
+    ...workerPolicy.rules,
+    {
+      ref: "storefront/risky-checkout",
+      stage: "worker",
+      condition: {
+        kind: "compare",
+        op: "ge",
+        left: { kind: "field", name: "risk.risk_scores.overall" },
+        right: { kind: "literal", literal: { type: "int", value: 4 } },
+      },
+      action: "block",
+      mode: "enforce",
+    },
+  ],
+  riskIntelligence: { token: { header: "x-frc-risk-token" }, endpoint: "global", timeoutMs: 1000, onError: "pass" },
+};
+
 function byName(registered: RegisteredResource[], name: string): RegisteredResource {
   const found = registered.find((resource) => resource.name === name);
   if (found === undefined) throw new Error(`no resource '${name}' among ${registered.map((r) => r.name).join(", ")}`);
@@ -217,7 +238,7 @@ describe("createZoneResources", () => {
   });
 
   it("creates the Worker with its bindings and one route per pattern", async () => {
-    const resources = createZoneResources(shopPlan({ worker: workerPolicy }), {
+    const resources = createZoneResources(shopPlan({ worker: riskPolicy }), {
       accountId,
       stack: "dev",
       riskIntelligenceApiKey: "frc-test-key",
@@ -240,7 +261,6 @@ describe("createZoneResources", () => {
     expect(scriptInputs.inputs.bindings).toEqual({
       [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
       value: [
-        { type: "json", name: "POLICY", json: JSON.stringify(workerPolicy) },
         { type: "plain_text", name: "STACK", text: "dev" },
         { type: "secret_text", name: "RISK_API_KEY", text: "frc-test-key" },
       ],
@@ -256,24 +276,27 @@ describe("createZoneResources", () => {
     ]);
   });
 
-  it("binds no secret when no API key is given, and nothing secret leaks into the POLICY binding", async () => {
+  it("binds no secret when no rule reads Risk Intelligence, even when a key is given", async () => {
     const resources = createZoneResources(shopPlan({ worker: workerPolicy }), {
       accountId,
       stack: "prod",
+      riskIntelligenceApiKey: "frc-test-key",
       workerScript: "export default {};",
     });
     await valueOf(resources.workerScript!.id);
     const bindings = byName(registered, "shop-worker").inputs.bindings as Array<{ name: string }>;
-    expect(bindings.map((binding) => binding.name)).toEqual(["POLICY", "STACK"]);
+    expect(bindings.map((binding) => binding.name)).toEqual(["STACK"]);
     expect(await pulumi.isSecret(resources.workerScript!.bindings)).toBe(false);
     expect(await valueOf(resources.workerScript!.scriptName)).toBe(workerScriptName("prod", "shop"));
   });
 
-  it("creates no Worker without a bundle, even when the plan has worker rules", async () => {
-    const resources = createZoneResources(shopPlan({ worker: workerPolicy }), { accountId, stack: "dev" });
-    await valueOf(resources.firewallCustom.id);
-    expect(resources.workerScript).toBeUndefined();
-    expect(registered.map((resource) => resource.type)).toEqual(["cloudflare:index/ruleset:Ruleset"]);
+  it("refuses worker rules without their Worker, and Risk Intelligence without its key", () => {
+    expect(() => createZoneResources(shopPlan({ worker: workerPolicy }), { accountId, stack: "dev" })).toThrow(
+      "Zone 'shop' has worker rules but no Worker bundle was given.",
+    );
+    expect(() => createZoneResources(shopPlan({ worker: riskPolicy }), { accountId, stack: "dev", workerScript: "export default {};" })).toThrow(
+      "Zone 'shop' uses Risk Intelligence but no API key was given.",
+    );
   });
 });
 
