@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ActionParameters, RulesetBody, RulesetRule, ZonePlan } from "../model/zone-plan.js";
 
 /** The Workers compatibility date the bot-policy Worker is written and tested against. */
-export const workerCompatibilityDate = "2026-11-01";
+export const workerCompatibilityDate = "2026-04-26";
 
 /** The module name the bundled Worker is uploaded as. */
 export const workerMainModule = "worker.js";
