@@ -4,7 +4,7 @@ import type { ActionParameters, RulesetBody, RulesetRule, WorkerPolicy, ZonePlan
 import { expressionFields } from "../rules/expression-fields.js";
 
 /** The Workers compatibility date the bot-policy Worker is written and tested against. */
-export const workerCompatibilityDate = "2026-11-01";
+export const workerCompatibilityDate = "2026-04-26";
 
 /** The module name the bundled Worker is uploaded as. */
 export const workerMainModule = "worker.js";
