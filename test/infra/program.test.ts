@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { buildWorkerBundle } from "../../src/bundle/build-worker-bundle.js";
+import { compileProject } from "../../src/compile/compile-project.js";
+import { loadStackFile } from "../../src/stack/load-stack-file.js";
+import { projectFiles } from "../helpers/project-files.js";
 import { installMocks, valueOf } from "./pulumi-mocks.js";
 import type { RegisteredResource } from "./pulumi-mocks.js";
 
@@ -12,6 +16,12 @@ import type { RegisteredResource } from "./pulumi-mocks.js";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const rulesetType = "cloudflare:index/ruleset:Ruleset";
+const workersScriptType = "cloudflare:index/workersScript:WorkersScript";
+const workersRouteType = "cloudflare:index/workersRoute:WorkersRoute";
+
+function parseStackFile(stack: string) {
+  return loadStackFile(repoRoot, stack).config!;
+}
 const terminating = ["block", "managed_challenge", "js_challenge", "challenge"];
 
 interface RegisteredRule {
@@ -40,13 +50,9 @@ function zoneIdsOf(stack: string): Record<string, string> {
 }
 
 /** Runs the program for `stack` from a fresh module registry and waits until its resources exist. */
-async function runProgram(stack: string, config = configOf(stack)) {
+async function runProgram(stack: string, config: Record<string, string> = { ...configOf(stack), "bot-policy:riskIntelligenceApiKey": "frc-test-key" }) {
   vi.resetModules();
-  const registered = await installMocks(
-    stack,
-    { ...config, "bot-policy:riskIntelligenceApiKey": "frc-test-key" },
-    ["bot-policy:riskIntelligenceApiKey"],
-  );
+  const registered = await installMocks(stack, config, ["bot-policy:riskIntelligenceApiKey"]);
   const program = (await import("../../src/infra/index.js")) as { rulesets: Record<string, ZoneOutputs> };
   const ids: Record<string, string> = {};
   for (const [zone, outputs] of Object.entries(program.rulesets)) {
@@ -134,8 +140,46 @@ describe("the Pulumi program", () => {
     const config = configOf("dev");
     const zones = JSON.parse(config["bot-policy:zones"] ?? "{}") as Record<string, { zoneId: string }>;
     zones.shop = { ...zones.shop, zoneId: "123" } as { zoneId: string };
-    await expect(runProgram("broken", { ...config, "bot-policy:zones": JSON.stringify(zones) })).rejects.toThrow(
+    await expect(runProgram("broken", { ...config, "bot-policy:riskIntelligenceApiKey": "k", "bot-policy:zones": JSON.stringify(zones) })).rejects.toThrow(
       "Pulumi.broken.yaml:1:1 - error BP157: Stack 'broken' zone 'shop' has an invalid zoneId '123': expected 32 lowercase hex characters.",
     );
+  });
+
+  it.each(["dev", "prod"])("puts every %s resource under one BotPolicy component", (stack) => {
+    const run = stack === "dev" ? dev : prod;
+    const components = run.registered.filter((resource) => resource.type === "bot-policy:index:BotPolicy");
+    expect(components.map((component) => component.name)).toEqual(["bot-policy"]);
+    expect(run.registered.filter((resource) => resource.type.startsWith("cloudflare:")).length).toBeGreaterThan(0);
+  });
+
+  it.each(["dev", "prod"])("deploys the %s api zone's Worker: its bundle, the secret key and one route per pattern", async (stack) => {
+    const run = stack === "dev" ? dev : prod;
+    const scripts = run.registered.filter((resource) => resource.type === workersScriptType);
+    // Only the api zone has worker rules.
+    expect(scripts.map((script) => script.name)).toEqual(["api-worker"]);
+    const script = scripts[0]!;
+    const { plans } = compileProject({ files: projectFiles(repoRoot), stack: parseStackFile(stack), now: new Date() });
+    const api = plans.find((plan) => plan.zone === "api")!;
+    expect(script.inputs).toMatchObject({ scriptName: `bot-policy-${stack}-api`, mainModule: "worker.js", content: buildWorkerBundle(api.worker!) });
+    // The key makes the whole binding list secret, so the engine gets it wrapped as one.
+    expect(script.inputs.bindings).toEqual({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: [
+        { type: "plain_text", name: "STACK", text: stack },
+        { type: "secret_text", name: "RISK_API_KEY", text: "frc-test-key" },
+      ],
+    });
+    const routes = run.registered.filter((resource) => resource.type === workersRouteType).map((route) => route.inputs);
+    expect(routes).toEqual(api.routes.map((pattern) => ({ zoneId: api.zoneId, pattern, script: `bot-policy-${stack}-api` })));
+    expect(routes.length).toBeGreaterThan(0);
+  });
+
+  it("refuses a stack whose Worker reads Risk Intelligence without the API key, before any resource", async () => {
+    vi.resetModules();
+    const registered = await installMocks("dev", configOf("dev"));
+    await expect(import("../../src/infra/index.js")).rejects.toThrow(
+      "Pulumi.dev.yaml:1:1 - error BP430: Zone 'api' reads Risk Intelligence, but stack 'dev' has no 'bot-policy:riskIntelligenceApiKey'.",
+    );
+    expect(registered.filter((resource) => resource.type.startsWith("cloudflare:"))).toEqual([]);
   });
 });
