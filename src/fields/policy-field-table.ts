@@ -596,6 +596,16 @@ export function findPolicyField(name: string): PolicyFieldRow | undefined {
   return BY_NAME.get(name);
 }
 
+/**
+ * The policy field behind a Rules-language field: the edge row that reads it (the JA4 itself
+ * for `cf.bot_management.ja4`, not a section), or the worker field whose leaf it is.
+ */
+export function findPolicyFieldByRulesField(rulesField: string): PolicyFieldRow | undefined {
+  return POLICY_FIELD_TABLE.find((row) =>
+    row.stage === "edge" ? row.rulesField === rulesField && row.section === undefined : rulesField.startsWith(`${row.rulesPrefix}.`),
+  );
+}
+
 /** The child of a branch by key; `undefined` for unknown keys (own properties only). */
 export function childNode(node: FieldBranch, key: string): FieldNode | undefined {
   return Object.hasOwn(node.children, key) ? node.children[key] : undefined;

@@ -5,6 +5,7 @@ import {
   POLICY_FIELD_NAMES,
   POLICY_FIELD_TABLE,
   findPolicyField,
+  findPolicyFieldByRulesField,
   workerFieldLeaves,
   type FieldStage,
   type ValueKind,
@@ -212,5 +213,16 @@ describe("requestFields", () => {
   it("drops JA4 Signals that are not finite (Cloudflare does), keeping the rest", () => {
     const converted = requestFields({ ja4_signals: { h2h3_ratio_1h: Number.NaN, ips_rank_1h: Infinity, cache_ratio_1h: 0.25 } });
     expect(converted).toEqual({ fields: { "cf.bot_management.ja4_signals.cache_ratio_1h": 0.25 } });
+  });
+});
+
+describe("findPolicyFieldByRulesField", () => {
+  it("names the policy field behind a Rules-language field", () => {
+    expect(findPolicyFieldByRulesField("cf.bot_management.ja4")?.name).toBe("ja4");
+    expect(findPolicyFieldByRulesField("ip.src")?.name).toBe("ip");
+    expect(findPolicyFieldByRulesField("risk.network.abuse_contact.email")?.name).toBe("risk");
+    expect(findPolicyFieldByRulesField("cf.bot_management.ja4_signals.ips_rank_1h")?.name).toBe("ja4_signals");
+    expect(findPolicyFieldByRulesField("http.referer")).toBeUndefined();
+    expect(findPolicyFieldByRulesField("riskier")).toBeUndefined();
   });
 });

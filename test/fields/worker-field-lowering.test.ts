@@ -10,6 +10,9 @@ function policyText(when: string): string {
   return `version: 1
 policy: p
 zones: [z]
+sets:
+  hosting: { type: asn, items: [64496, 64511] }
+  names: { type: string, items: [a] }
 risk_intelligence: { token: { header: x-t } }
 rules:
   - id: r
@@ -44,18 +47,25 @@ describe("lowering worker fields (the table's tree, not the input, sets the dept
   it("reports an unknown Risk Intelligence key at its position, with a suggestion", () => {
     const { found } = lower("      risk: { network: { abuse_contactt: { email: x } } }");
     expect(found).toEqual([
-      expect.objectContaining({ code: "BP201", at: "9:26", message: "Unknown field 'abuse_contactt' in 'rules.0.when.risk.network'.", hint: "did you mean 'abuse_contact'?" }),
+      expect.objectContaining({ code: "BP201", at: "12:26", message: "Unknown field 'abuse_contactt' in 'rules.0.when.risk.network'.", hint: "did you mean 'abuse_contact'?" }),
     ]);
   });
 
   it("reports a value where an object of conditions belongs", () => {
-    expect(lower("      risk: { network: x }").found).toEqual([expect.objectContaining({ code: "BP202", at: "9:24" })]);
-    expect(lower("      risk: 5").found).toEqual([expect.objectContaining({ code: "BP202", at: "9:13" })]);
-    expect(lower("      ja4_signals: [1]").found).toEqual([expect.objectContaining({ code: "BP202", at: "9:20" })]);
+    expect(lower("      risk: { network: x }").found).toEqual([expect.objectContaining({ code: "BP202", at: "12:24" })]);
+    expect(lower("      risk: 5").found).toEqual([expect.objectContaining({ code: "BP202", at: "12:13" })]);
+    expect(lower("      ja4_signals: [1]").found).toEqual([expect.objectContaining({ code: "BP202", at: "12:20" })]);
   });
 
   it("reports an empty object of conditions", () => {
     expect(lower("      risk: { client: {} }").found).toEqual([expect.objectContaining({ code: "BP325" })]);
+  });
+
+  it("takes the table's set types: an asn set for the AS number, not for a risk score", () => {
+    const { policy, found } = lower("      risk: { network: { as: { number: $hosting } }, client: { device: { brand: $names } } }");
+    expect(found).toEqual([]);
+    expect(JSON.stringify(policy?.rules[0]?.condition)).toContain("risk.network.as.number");
+    expect(lower("      risk: { risk_scores: { overall: $hosting } }").found.map((d) => d.code)).toEqual(["BP304"]);
   });
 
   it("reports every unknown JA4 Signal, not only the first", () => {
