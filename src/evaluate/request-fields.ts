@@ -1,12 +1,5 @@
-import {
-  childNode,
-  findPolicyField,
-  workerFieldLeaves,
-  type FieldBranch,
-  type FieldLeaf,
-  type FieldType,
-  type WorkerFieldRow,
-} from "../fields/policy-field-table.js";
+import { valueTypeOf } from "../fields/field-value-types.js";
+import { childNode, findPolicyField, workerFieldLeaves, type FieldBranch, type WorkerFieldRow } from "../fields/policy-field-table.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 
 /** A request in the policy language's own words (DESIGN.md "Test files"); omitted fields are absent. */
@@ -31,36 +24,12 @@ export function requestFields(request: PolicyRequest): { fields: FieldValues } |
       continue;
     }
     if (row.section !== undefined) return { error: `'${key}' is derived from the JA4; give the whole 'ja4' instead` };
-    const expected = EDGE_VALUE_TYPES[row.type];
+    const expected = valueTypeOf(row);
     if (!expected.test(value)) return { error: `'${key}' must be ${expected.name}` };
     fields[row.rulesField] = value;
   }
   return { fields };
 }
-
-interface ValueTest {
-  name: string;
-  test: (value: unknown) => boolean;
-}
-
-const IS_STRING: ValueTest = { name: "a string", test: (v) => typeof v === "string" };
-const IS_INTEGER: ValueTest = { name: "an integer", test: (v) => Number.isSafeInteger(v) };
-const IS_BOOLEAN: ValueTest = { name: "true or false", test: (v) => typeof v === "boolean" };
-
-const EDGE_VALUE_TYPES: Readonly<Record<Exclude<FieldType, "Float">, ValueTest>> = {
-  String: IS_STRING,
-  Ip: IS_STRING,
-  Int: IS_INTEGER,
-  Bool: IS_BOOLEAN,
-  "Array<Int>": { name: "a list of integers", test: (v) => Array.isArray(v) && v.every((item) => Number.isSafeInteger(item)) },
-};
-
-const LEAF_VALUE_TYPES: Readonly<Record<FieldLeaf["type"], ValueTest>> = {
-  String: IS_STRING,
-  Int: IS_INTEGER,
-  Bool: IS_BOOLEAN,
-  Float: { name: "a number", test: (v) => typeof v === "number" },
-};
 
 /**
  * Reads a worker field's object into its leaves. The walk follows the table's tree, never the
@@ -94,7 +63,7 @@ function readBranch(row: WorkerFieldRow, node: FieldBranch, value: unknown, path
       if (error !== undefined) return error;
       continue;
     }
-    const expected = LEAF_VALUE_TYPES[child.type];
+    const expected = valueTypeOf(child);
     if (!expected.test(inner)) return `'${at.join(".")}' must be ${expected.name}`;
     // Cloudflare drops NaN and Infinity from the JA4 Signals: such a key is absent.
     if (typeof inner === "number" && !Number.isFinite(inner)) continue;
