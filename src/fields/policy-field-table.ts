@@ -139,6 +139,11 @@ function branch(title: string, description: string, children: Record<string, Fie
   return { kind: "branch", title, description, children };
 }
 
+/** A branch the schema names in `$defs`, with the same words where it is defined and where it is used. */
+function definedBranch(name: string, title: string, description: string, children: Record<string, FieldNode>): FieldBranch & { schemaDef: NonNullable<FieldBranch["schemaDef"]> } {
+  return { ...branch(title, description, children), schemaDef: { name, title, description } };
+}
+
 const JA4_SECTION_NOTE = "Normally derived from `ja4`.";
 
 /** The JA4 Signals (seed 000): Cloudflare's global observations about a JA4, read from `request.cf.botManagement.ja4Signals`. */
@@ -174,104 +179,98 @@ const RISK_SECTIONS: Record<string, FieldNode> = {
     }),
     schemaDef: { name: "riskScores", title: "Risk scores", description: "Summary risk scores, integers 0–5 (0 unknown, 1 very low … 5 very high)." },
   },
-  network: {
-    ...branch("Network", "The client's network and IP address.", {
-      ip: stringLeaf("IP address", "The IP address when the token was obtained in the browser."),
-      as: branch("Autonomous system", "The autonomous system that owns the IP address.", {
-        // The AS number appears as `number` (field reference) and as `asn` (examples): both are accepted.
-        number: intLeaf("AS number", "Autonomous system number (as in the field reference).", { setTypes: ["asn"], alias: "asn" }),
-        asn: intLeaf("AS number (asn)", "Autonomous system number (as in the vendor's examples); same as `number`.", { setTypes: ["asn"], alias: "number" }),
-        name: stringLeaf("AS name", "Short name or handle of the autonomous system, e.g. `VODANET`."),
-        company: stringLeaf("Company", "Organisation that owns the ASN."),
-        description: stringLeaf("Company description", "Short description of the company that owns the ASN."),
-        domain: stringLeaf("Company domain", "Domain name associated with the ASN."),
-        country: stringLeaf("AS country", "ISO 3166-1 alpha-2 country where the ASN is registered."),
-        rir: stringLeaf("RIR", "Regional Internet Registry: `ARIN`, `RIPE`, `APNIC`, `LACNIC` or `AFRINIC`."),
-        route: stringLeaf("Route", "IP route (CIDR) associated with the ASN."),
-        type: stringLeaf("AS type", "`isp`, `mobile`, `government`, `hosting`, `education`, `individual`, `business` or `other`."),
+  network: definedBranch("riskNetwork", "Network", "The client's network and IP address.", {
+    ip: stringLeaf("IP address", "The IP address when the token was obtained in the browser."),
+    as: branch("Autonomous system", "The autonomous system that owns the IP address.", {
+      // The AS number appears as `number` (field reference) and as `asn` (examples): both are accepted.
+      number: intLeaf("AS number", "Autonomous system number (as in the field reference).", { setTypes: ["asn"], alias: "asn" }),
+      asn: intLeaf("AS number (asn)", "Autonomous system number (as in the vendor's examples); same as `number`.", { setTypes: ["asn"], alias: "number" }),
+      name: stringLeaf("AS name", "Short name or handle of the autonomous system, e.g. `VODANET`."),
+      company: stringLeaf("Company", "Organisation that owns the ASN."),
+      description: stringLeaf("Company description", "Short description of the company that owns the ASN."),
+      domain: stringLeaf("Company domain", "Domain name associated with the ASN."),
+      country: stringLeaf("AS country", "ISO 3166-1 alpha-2 country where the ASN is registered."),
+      rir: stringLeaf("RIR", "Regional Internet Registry: `ARIN`, `RIPE`, `APNIC`, `LACNIC` or `AFRINIC`."),
+      route: stringLeaf("Route", "IP route (CIDR) associated with the ASN."),
+      type: stringLeaf("AS type", "`isp`, `mobile`, `government`, `hosting`, `education`, `individual`, `business` or `other`."),
+    }),
+    geolocation: branch("Geolocation", "Geographic location of the IP address.", {
+      country: branch("Country", "Country of the IP address.", {
+        iso2: stringLeaf("ISO alpha-2", "Two-letter country code, e.g. `DE`."),
+        iso3: stringLeaf("ISO alpha-3", "Three-letter country code, e.g. `DEU`."),
+        name: stringLeaf("Country name", "English country name."),
+        name_native: stringLeaf("Native name", "Country name in its native language."),
+        region: stringLeaf("Region", "Major world region, e.g. `Europe`."),
+        subregion: stringLeaf("Subregion", "World subregion, e.g. `Western Europe`."),
+        currency: stringLeaf("Currency", "ISO 4217 currency code."),
+        currency_name: stringLeaf("Currency name", "Name of the country's primary currency."),
+        phone_code: stringLeaf("Phone code", "International dialling code, e.g. `49`."),
+        capital: stringLeaf("Capital", "Capital city."),
       }),
-      geolocation: branch("Geolocation", "Geographic location of the IP address.", {
-        country: branch("Country", "Country of the IP address.", {
-          iso2: stringLeaf("ISO alpha-2", "Two-letter country code, e.g. `DE`."),
-          iso3: stringLeaf("ISO alpha-3", "Three-letter country code, e.g. `DEU`."),
-          name: stringLeaf("Country name", "English country name."),
-          name_native: stringLeaf("Native name", "Country name in its native language."),
-          region: stringLeaf("Region", "Major world region, e.g. `Europe`."),
-          subregion: stringLeaf("Subregion", "World subregion, e.g. `Western Europe`."),
-          currency: stringLeaf("Currency", "ISO 4217 currency code."),
-          currency_name: stringLeaf("Currency name", "Name of the country's primary currency."),
-          phone_code: stringLeaf("Phone code", "International dialling code, e.g. `49`."),
-          capital: stringLeaf("Capital", "Capital city."),
-        }),
-        city: stringLeaf("City", "City of the IP address; empty if unknown."),
-        state: stringLeaf("State", "State, region or province; empty if unknown."),
+      city: stringLeaf("City", "City of the IP address; empty if unknown."),
+      state: stringLeaf("State", "State, region or province; empty if unknown."),
+    }),
+    abuse_contact: branch("Abuse contact", "Contact for reporting network abuse.", {
+      address: stringLeaf("Address", "Postal address of the abuse contact."),
+      name: stringLeaf("Name", "Name of the abuse contact person or team."),
+      email: stringLeaf("Email", "Abuse contact email address."),
+      phone: stringLeaf("Phone", "Abuse contact phone number."),
+    }),
+    anonymization: branch("Anonymization", "VPN, proxy and anonymizer detection.", {
+      vpn_score: intLeaf("VPN score", "Likelihood that a VPN is used, 0–5."),
+      proxy_score: intLeaf("Proxy score", "Likelihood that a proxy is used, 0–5."),
+      tor: boolLeaf("Tor", "Whether the IP is a Tor exit node."),
+      icloud_private_relay: boolLeaf("iCloud Private Relay", "Whether the IP belongs to iCloud Private Relay."),
+    }),
+  }),
+  client: definedBranch("riskClient", "Client", "The client's browser, device and automation signals.", {
+    header_user_agent: stringLeaf("User-Agent header", "The User-Agent header the browser sent."),
+    time_zone: branch("Time zone", "IANA time zone reported by the browser.", {
+      name: stringLeaf("Time zone name", "IANA time zone name, e.g. `Europe/Berlin`."),
+      country_iso2: stringLeaf("Time zone country", "Country derived from the time zone; `XU` if unknown."),
+    }),
+    browser: branch("Browser", "Detected browser.", {
+      id: stringLeaf("Browser id", "Browser identifier, e.g. `chrome`, `firefox`, `safari_ios`; empty if unknown."),
+      name: stringLeaf("Browser name", "Human-readable browser name."),
+      version: stringLeaf("Browser version", "Browser version, e.g. `146.0`."),
+      release_date: stringLeaf("Release date", "Release date of the version, `YYYY-MM-DD`; empty if unknown."),
+    }),
+    browser_engine: branch("Browser engine", "Detected rendering engine.", {
+      id: stringLeaf("Engine id", "Engine identifier: `blink`, `gecko`, `webkit`, …; empty if unknown."),
+      name: stringLeaf("Engine name", "Human-readable engine name."),
+      version: stringLeaf("Engine version", "Engine version."),
+    }),
+    device: branch("Device", "Detected device.", {
+      type: stringLeaf("Device type", "`desktop`, `mobile`, `tablet`, `tv`, `console`, `wearable`, `xr` or `unknown`."),
+      brand: stringLeaf("Device brand", "Manufacturer brand."),
+      model: stringLeaf("Device model", "Device model name."),
+    }),
+    os: branch("Operating system", "Detected operating system.", {
+      id: stringLeaf("OS id", "OS identifier: `windows`, `macos`, `linux`, `android`, `ios`, `ipados`, `chromeos`; empty if unknown."),
+      name: stringLeaf("OS name", "Human-readable OS name."),
+      version: stringLeaf("OS version", "OS version."),
+    }),
+    tls_signature: branch("TLS signature", "TLS fingerprints seen by the vendor.", {
+      ja3: stringLeaf("JA3", "JA3 fingerprint (32 hex)."),
+      ja3n: stringLeaf("JA3N", "Normalised JA3 fingerprint (32 hex)."),
+      ja4: stringLeaf("JA4", "JA4 fingerprint."),
+    }),
+    automation: branch("Automation", "Detected automation tools and known bots.", {
+      automation_tool: branch("Automation tool", "Detected automation tool (Puppeteer, Playwright, WebDriver, …).", {
+        detected: boolLeaf("Detected", "Whether automation tool was detected."),
+        id: stringLeaf("Identifier", "Identifier of the automation tool; empty if none."),
+        name: stringLeaf("Name", "Human-readable name of the automation tool; empty if none."),
+        type: stringLeaf("Type", "Type of the automation tool; empty if none."),
       }),
-      abuse_contact: branch("Abuse contact", "Contact for reporting network abuse.", {
-        address: stringLeaf("Address", "Postal address of the abuse contact."),
-        name: stringLeaf("Name", "Name of the abuse contact person or team."),
-        email: stringLeaf("Email", "Abuse contact email address."),
-        phone: stringLeaf("Phone", "Abuse contact phone number."),
-      }),
-      anonymization: branch("Anonymization", "VPN, proxy and anonymizer detection.", {
-        vpn_score: intLeaf("VPN score", "Likelihood that a VPN is used, 0–5."),
-        proxy_score: intLeaf("Proxy score", "Likelihood that a proxy is used, 0–5."),
-        tor: boolLeaf("Tor", "Whether the IP is a Tor exit node."),
-        icloud_private_relay: boolLeaf("iCloud Private Relay", "Whether the IP belongs to iCloud Private Relay."),
+      known_bot: branch("Known bot", "Detected known bot (GoogleBot, GPTBot, …).", {
+        detected: boolLeaf("Detected", "Whether known bot was detected."),
+        id: stringLeaf("Identifier", "Identifier of the known bot; empty if none."),
+        name: stringLeaf("Name", "Human-readable name of the known bot; empty if none."),
+        type: stringLeaf("Type", "Type of the known bot; empty if none."),
+        url: stringLeaf("Documentation URL", "Link to the bot's documentation; empty if none."),
       }),
     }),
-    schemaDef: { name: "riskNetwork", title: "Network", description: "The client's network and IP address." },
-  },
-  client: {
-    ...branch("Client", "The client's browser, device and automation signals.", {
-      header_user_agent: stringLeaf("User-Agent header", "The User-Agent header the browser sent."),
-      time_zone: branch("Time zone", "IANA time zone reported by the browser.", {
-        name: stringLeaf("Time zone name", "IANA time zone name, e.g. `Europe/Berlin`."),
-        country_iso2: stringLeaf("Time zone country", "Country derived from the time zone; `XU` if unknown."),
-      }),
-      browser: branch("Browser", "Detected browser.", {
-        id: stringLeaf("Browser id", "Browser identifier, e.g. `chrome`, `firefox`, `safari_ios`; empty if unknown."),
-        name: stringLeaf("Browser name", "Human-readable browser name."),
-        version: stringLeaf("Browser version", "Browser version, e.g. `146.0`."),
-        release_date: stringLeaf("Release date", "Release date of the version, `YYYY-MM-DD`; empty if unknown."),
-      }),
-      browser_engine: branch("Browser engine", "Detected rendering engine.", {
-        id: stringLeaf("Engine id", "Engine identifier: `blink`, `gecko`, `webkit`, …; empty if unknown."),
-        name: stringLeaf("Engine name", "Human-readable engine name."),
-        version: stringLeaf("Engine version", "Engine version."),
-      }),
-      device: branch("Device", "Detected device.", {
-        type: stringLeaf("Device type", "`desktop`, `mobile`, `tablet`, `tv`, `console`, `wearable`, `xr` or `unknown`."),
-        brand: stringLeaf("Device brand", "Manufacturer brand."),
-        model: stringLeaf("Device model", "Device model name."),
-      }),
-      os: branch("Operating system", "Detected operating system.", {
-        id: stringLeaf("OS id", "OS identifier: `windows`, `macos`, `linux`, `android`, `ios`, `ipados`, `chromeos`; empty if unknown."),
-        name: stringLeaf("OS name", "Human-readable OS name."),
-        version: stringLeaf("OS version", "OS version."),
-      }),
-      tls_signature: branch("TLS signature", "TLS fingerprints seen by the vendor.", {
-        ja3: stringLeaf("JA3", "JA3 fingerprint (32 hex)."),
-        ja3n: stringLeaf("JA3N", "Normalised JA3 fingerprint (32 hex)."),
-        ja4: stringLeaf("JA4", "JA4 fingerprint."),
-      }),
-      automation: branch("Automation", "Detected automation tools and known bots.", {
-        automation_tool: branch("Automation tool", "Detected automation tool (Puppeteer, Playwright, WebDriver, …).", {
-          detected: boolLeaf("Detected", "Whether automation tool was detected."),
-          id: stringLeaf("Identifier", "Identifier of the automation tool; empty if none."),
-          name: stringLeaf("Name", "Human-readable name of the automation tool; empty if none."),
-          type: stringLeaf("Type", "Type of the automation tool; empty if none."),
-        }),
-        known_bot: branch("Known bot", "Detected known bot (GoogleBot, GPTBot, …).", {
-          detected: boolLeaf("Detected", "Whether known bot was detected."),
-          id: stringLeaf("Identifier", "Identifier of the known bot; empty if none."),
-          name: stringLeaf("Name", "Human-readable name of the known bot; empty if none."),
-          type: stringLeaf("Type", "Type of the known bot; empty if none."),
-          url: stringLeaf("Documentation URL", "Link to the bot's documentation; empty if none."),
-        }),
-      }),
-    }),
-    schemaDef: { name: "riskClient", title: "Client", description: "The client's browser, device and automation signals." },
-  },
+  }),
 };
 
 /** Every policy field, in the order of DESIGN.md (the order the schema and catalog show them). */
@@ -549,15 +548,12 @@ export const POLICY_FIELD_TABLE: readonly PolicyFieldRow[] = [
     description: "Cloudflare's global observations about the request's JA4 over the last hour.",
     whenNote: "Only Workers see them, so a rule that uses this field runs in the bot-policy Worker (worker stage).",
     requestNote: "Omitted keys are absent.",
-    tree: {
-      ...branch("JA4 Signals", "Cloudflare's JA4 Signals.", JA4_SIGNALS),
-      schemaDef: {
-        name: "ja4Signals",
-        title: "JA4 Signals",
-        description:
-          "Conditions on Cloudflare's JA4 Signals (ANDed). Ratios and quantiles are 0–1, ranks are integers (lower = more). A missing signal makes every comparison false except `ne`.",
-      },
-    },
+    tree: definedBranch(
+      "ja4Signals",
+      "JA4 Signals",
+      "Conditions on Cloudflare's JA4 Signals (ANDed). Ratios and quantiles are 0–1, ranks are integers (lower = more). A missing signal makes every comparison false except `ne`.",
+      JA4_SIGNALS,
+    ),
   },
   {
     name: "risk",
@@ -571,15 +567,12 @@ export const POLICY_FIELD_TABLE: readonly PolicyFieldRow[] = [
     description: "Friendly Captcha Risk Intelligence data, nested as the vendor returns it (`risk_scores`, `network`, `client`).",
     whenNote: "Retrieved by the bot-policy Worker (worker stage); needs `risk_intelligence:`.",
     requestNote: "Unknown keys are ignored; omit it to simulate a missing or failed retrieval.",
-    tree: {
-      ...branch("Risk Intelligence", "Friendly Captcha Risk Intelligence data.", RISK_SECTIONS),
-      schemaDef: {
-        name: "risk",
-        title: "Risk Intelligence conditions",
-        description:
-          "Conditions on Friendly Captcha Risk Intelligence, nested as the vendor returns it (ANDed). Unknown keys are refused to catch typos. A missing value makes every comparison false except `ne`.",
-      },
-    },
+    tree: definedBranch(
+      "risk",
+      "Risk Intelligence conditions",
+      "Conditions on Friendly Captcha Risk Intelligence, nested as the vendor returns it (ANDed). Unknown keys are refused to catch typos. A missing value makes every comparison false except `ne`.",
+      RISK_SECTIONS,
+    ),
   },
 ];
 
