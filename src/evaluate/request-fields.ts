@@ -1,53 +1,77 @@
-import { EDGE_FIELDS, ja4SignalField } from "../lower/policy-fields.js";
+import { valueTypeOf } from "../fields/field-value-types.js";
+import { childNode, findPolicyField, workerFieldLeaves, type FieldBranch, type WorkerFieldRow } from "../fields/policy-field-table.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 
 /** A request in the policy language's own words (DESIGN.md "Test files"); omitted fields are absent. */
 export type PolicyRequest = Record<string, unknown>;
 
 /**
- * Turns a policy-level request into Rules-language field values. JA4 sections are not fields of
- * their own (Cloudflare derives them from the JA4), so a request gives `ja4` instead; the Risk
- * Intelligence object is flattened to `risk.<path>` leaves. Returns an error message for a
- * request that cannot be represented.
+ * Turns a policy-level request into Rules-language field values, reading the policy field table.
+ * JA4 sections are not fields of their own (Cloudflare derives them from the JA4), so a request
+ * gives `ja4` instead; worker fields (`ja4_signals`, `risk`) are read along the table's tree into
+ * their leaves. Every key is looked up in the table, so `__proto__` or `constructor` is an
+ * unknown name like any other. Returns an error message for a request that cannot be represented.
  */
 export function requestFields(request: PolicyRequest): { fields: FieldValues } | { error: string } {
   const fields: FieldValues = {};
   for (const [key, value] of Object.entries(request)) {
     if (value === undefined || value === null) continue;
-    if (key === "ja4_a" || key === "ja4_b" || key === "ja4_c") {
-      return { error: `'${key}' is derived from the JA4; give the whole 'ja4' instead` };
-    }
-    if (key === "ja4_signals") {
-      if (typeof value !== "object" || Array.isArray(value)) return { error: "'ja4_signals' must be a map of signal names to numbers" };
-      for (const [signal, number] of Object.entries(value)) {
-        // Cloudflare drops NaN and Infinity from the signals: such a key is absent.
-        if (typeof number === "number" && Number.isFinite(number)) fields[ja4SignalField(signal)] = number;
-      }
+    const row = findPolicyField(key);
+    if (row === undefined) return { error: `unknown request field '${key}'` };
+    if (row.stage === "worker") {
+      const error = readWorkerField(row, value, fields);
+      if (error !== undefined) return { error };
       continue;
     }
-    if (key === "risk") {
-      if (typeof value !== "object" || Array.isArray(value)) return { error: "'risk' must be the Risk Intelligence object" };
-      flattenRisk("risk", value as Record<string, unknown>, fields);
-      continue;
-    }
-    const field = EDGE_FIELDS[key];
-    if (!field) return { error: `unknown request field '${key}'` };
-    fields[field.rulesField] = value;
+    if (row.section !== undefined) return { error: `'${key}' is derived from the JA4; give the whole 'ja4' instead` };
+    const expected = valueTypeOf(row);
+    if (!expected.test(value)) return { error: `'${key}' must be ${expected.name}` };
+    fields[row.rulesField] = value;
   }
   return { fields };
 }
 
-/** Flattens the vendor's nested object into `risk.a.b` leaves; unknown fields are kept, harmlessly. */
-export function flattenRisk(prefix: string, value: Record<string, unknown>, fields: FieldValues): void {
+/**
+ * Reads a worker field's object into its leaves. The walk follows the table's tree, never the
+ * input's depth, so a deeply nested or cyclic-looking request cannot exhaust the stack.
+ */
+function readWorkerField(row: WorkerFieldRow, value: unknown, fields: FieldValues): string | undefined {
+  const error = readBranch(row, row.tree, value, [row.name], fields);
+  if (error !== undefined) return error;
+  // A leaf with an alias (the AS number as `number` and as `asn`) is present when either is.
+  for (const { path, rulesField, leaf } of workerFieldLeaves(row)) {
+    if (leaf.alias === undefined || fields[rulesField] !== undefined) continue;
+    const sibling = [row.rulesPrefix, ...path.slice(0, -1), leaf.alias].join(".");
+    if (fields[sibling] !== undefined) fields[rulesField] = fields[sibling];
+  }
+  return undefined;
+}
+
+function readBranch(row: WorkerFieldRow, node: FieldBranch, value: unknown, path: readonly string[], fields: FieldValues): string | undefined {
+  if (!isPlainObject(value)) return `'${path.join(".")}' must be an object`;
   for (const [key, inner] of Object.entries(value)) {
-    const name = `${prefix}.${key}`;
-    if (inner !== null && typeof inner === "object" && !Array.isArray(inner)) flattenRisk(name, inner as Record<string, unknown>, fields);
-    else if (inner !== null && inner !== undefined) fields[name] = inner;
+    // The vendor sends `null` for a sub-object it has no data for: absent.
+    if (inner === undefined || inner === null) continue;
+    const child = childNode(node, key);
+    const at = [...path, key];
+    if (child === undefined) {
+      if (row.request === "closed") return `unknown request field '${at.join(".")}'`;
+      continue; // New vendor fields appear over time; no rule can name them, so they are ignored.
+    }
+    if (child.kind === "branch") {
+      const error = readBranch(row, child, inner, at, fields);
+      if (error !== undefined) return error;
+      continue;
+    }
+    const expected = valueTypeOf(child);
+    if (!expected.test(inner)) return `'${at.join(".")}' must be ${expected.name}`;
+    // Cloudflare drops NaN and Infinity from the JA4 Signals: such a key is absent.
+    if (typeof inner === "number" && !Number.isFinite(inner)) continue;
+    fields[[row.rulesPrefix, ...at.slice(1)].join(".")] = inner;
   }
-  // The AS number appears as `number` (field reference) and as `asn` (examples): accept both.
-  const as = `${prefix}.network.as`;
-  if (prefix === "risk") {
-    if (fields[`${as}.number`] === undefined && fields[`${as}.asn`] !== undefined) fields[`${as}.number`] = fields[`${as}.asn`];
-    if (fields[`${as}.asn`] === undefined && fields[`${as}.number`] !== undefined) fields[`${as}.asn`] = fields[`${as}.number`];
-  }
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

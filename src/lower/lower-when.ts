@@ -4,9 +4,9 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
 import type { SetType } from "../model/raw-policy.js";
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
-import { lookupField } from "../rules/field-catalog.js";
+import { childNode, findPolicyField, POLICY_FIELD_NAMES, type FieldBranch } from "../fields/policy-field-table.js";
 import { isAsn, isCountry, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
-import { EDGE_FIELDS, ja4SignalField, type PolicyField, type ValueKind } from "./policy-fields.js";
+import { EDGE_FIELDS, type PolicyField, type ValueKind } from "./policy-fields.js";
 
 /** A set after its items were checked and expired ones dropped. */
 export interface ResolvedSet {
@@ -61,43 +61,48 @@ function lowerEntry(key: string, value: unknown, path: ValuePath, ctx: WhenConte
     const operand = lowerWhen(value as Record<string, unknown>, path, ctx);
     return operand && { kind: "not", operand };
   }
-  if (key === "ja4_signals") {
-    ctx.workerFields.add("ja4_signals");
-    const parts = Object.entries(value as Record<string, unknown>).map(([signal, predicate]) =>
-      lowerPredicate({ rulesField: ja4SignalField(signal), kind: "float", setTypes: [] }, predicate, [...path, signal], ctx),
-    );
-    return parts.includes(undefined) ? undefined : conjunction(parts as Expr[]);
-  }
-  if (key === "risk") {
-    ctx.workerFields.add("risk");
-    return lowerRisk("risk", value as Record<string, unknown>, path, ctx);
+  const row = findPolicyField(key);
+  if (row?.stage === "worker") {
+    ctx.workerFields.add(row.name);
+    return lowerWorkerField(row.rulesPrefix, row.tree, value, path, ctx);
   }
   const field = EDGE_FIELDS[key];
   if (!field) {
     // The schema refuses unknown keys; this guards callers that skip it.
-    ctx.diagnostics.push(withHint(makeDiagnostic("BP201", locate(ctx.source, path, "key"), key, "'when'"), didYouMean(key, Object.keys(EDGE_FIELDS))));
+    ctx.diagnostics.push(withHint(makeDiagnostic("BP201", locate(ctx.source, path, "key"), key, "'when'"), didYouMean(key, POLICY_FIELD_NAMES)));
     return undefined;
   }
   return lowerPredicate(field, value, path, ctx);
 }
 
-// Risk Intelligence is nested as the vendor returns it; a leaf is a path the field catalog knows.
-function lowerRisk(prefix: string, value: Record<string, unknown>, path: ValuePath, ctx: WhenContext): Expr | undefined {
-  const parts: Expr[] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    const name = `${prefix}.${key}`;
-    const known = lookupField(name);
-    const lowered = known
-      ? lowerPredicate({ rulesField: name, kind: riskKind(known.type), setTypes: known.type === "String" ? ["string"] : [] }, inner, [...path, key], ctx)
-      : lowerRisk(name, inner as Record<string, unknown>, [...path, key], ctx);
-    if (!lowered) return undefined;
-    parts.push(lowered);
+/**
+ * Worker fields (`ja4_signals`, `risk`) are nested as Cloudflare or the vendor gives them; the
+ * walk follows the field table's tree, so its depth is the table's, whatever the input holds.
+ */
+function lowerWorkerField(rulesName: string, node: FieldBranch, value: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    report(ctx, "BP202", path, "value", [`'${path.join(".")}'`, "a map of conditions"]);
+    return undefined;
   }
-  return conjunction(parts);
-}
-
-function riskKind(type: string): ValueKind {
-  return type === "Int" ? "int" : type === "Bool" ? "bool" : type === "Float" ? "float" : "string";
+  const entries = Object.entries(value);
+  if (entries.length === 0) {
+    report(ctx, "BP325", path, "value", [`'${path.join(".")}'`]);
+    return undefined;
+  }
+  // Every entry is lowered, so each problem is reported; one failure fails the whole condition.
+  const parts = entries.map(([key, inner]) => {
+    const child = childNode(node, key);
+    const at = [...path, key];
+    if (child === undefined) {
+      report(ctx, "BP201", at, "key", [key, `'${path.join(".")}'`], didYouMean(key, Object.keys(node.children)));
+      return undefined;
+    }
+    const name = `${rulesName}.${key}`;
+    return child.kind === "leaf"
+      ? lowerPredicate({ rulesField: name, kind: child.valueKind, setTypes: child.setTypes }, inner, at, ctx)
+      : lowerWorkerField(name, child, inner, at, ctx);
+  });
+  return parts.includes(undefined) ? undefined : conjunction(parts as Expr[]);
 }
 
 /** Lowers one field's predicate: a scalar (eq), a list or `$set` (in), or an operator map (ANDed). */
