@@ -6,7 +6,9 @@
  * sections (`npm run generate:schema`), lowering, the type checker's field catalog and the request
  * format of tests and `eval` are all derived from it; nothing else lists field names.
  */
-import type { SetType } from "../model/raw-policy.js";
+
+/** The type of a set's items (`sets.<name>.type`). */
+export type SetType = "ja4" | "ja3" | "ip" | "asn" | "string";
 
 /** The type of a field's value in the Rules language (plus the worker-only Float). */
 export type FieldType = "String" | "Int" | "Bool" | "Ip" | "Float" | "Array<Int>";
@@ -624,3 +626,4 @@ export function workerFieldLeaves(row: WorkerFieldRow): LeafEntry[] {
   visit(row.tree, []);
   return leaves;
 }
+

@@ -7,7 +7,8 @@
 export type RawSetItem = string | number | { value: string | number; note?: string; expires?: string };
 
 /** The type of a set's items. */
-export type SetType = "ja4" | "ja3" | "ip" | "asn" | "string";
+export type { SetType } from "../fields/policy-field-table.js";
+import type { SetType } from "../fields/policy-field-table.js";
 
 /** A named, typed set referenced as `$name`. */
 export interface RawSet {
