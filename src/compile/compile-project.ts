@@ -2,6 +2,7 @@ import { hasErrors } from "../diagnostics/catalog.js";
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkProject } from "../check/check-project.js";
+import { checkZones } from "../check/check-zones.js";
 import { loadPolicies, type SourceTexts } from "../load/load-policies.js";
 import { lowerPolicy } from "../lower/lower-policy.js";
 import type { PolicyIR } from "../model/policy-ir.js";
@@ -43,6 +44,7 @@ export function checkPolicies(options: ProjectOptions): CheckedProject {
     diagnostics.push(...lowered.diagnostics);
     if (lowered.policy) policies.push(lowered.policy);
   }
+  if (!hasErrors(diagnostics)) diagnostics.push(...checkZones(policies, options.stack));
   return hasErrors(diagnostics) ? done() : done(policies);
 }
 
