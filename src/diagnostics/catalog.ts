@@ -120,7 +120,7 @@ export const catalog = {
   BP333: {
     severity: "error",
     summary: "Condition nests too deep",
-    message: (depth: number, limit: number) => `This condition nests ${depth} levels deep; Cloudflare's engine allows ${limit}.`,
+    message: (depth: number, limit: number) => `This condition nests at least ${depth} levels deep; Cloudflare's engine allows ${limit}.`,
   },
   BP334: { severity: "error", summary: "Invalid method", message: (value: string, reason: string) => `Invalid HTTP method '${value}': ${reason}.` },
   BP335: {

@@ -79,8 +79,10 @@ export function lowerWhen(when: Record<string, unknown>, path: ValuePath, ctx: W
 
 function lowerEntry(key: string, value: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
   if (key === "any" || key === "all" || key === "not") {
-    const depth = (ctx.depth ?? 0) + 1;
-    // Each level prints at least one more level of nesting: stop before the recursion runs away.
+    // `not` and a many-branch `any`/`all` each print at least one more level of nesting (a
+    // one-branch list is its branch): past the limit, stop before the recursion runs away.
+    const nests = key === "not" || (Array.isArray(value) && value.length > 1);
+    const depth = (ctx.depth ?? 0) + (nests ? 1 : 0);
     if (depth > MAX_NESTING_DEPTH) return void report(ctx, "BP333", path, "key", [depth, MAX_NESTING_DEPTH]);
     const inner: WhenContext = { ...ctx, depth };
     const lowered = key === "not" ? lowerNot(value, path, inner) : lowerBranches(key, value, path, inner);

@@ -138,7 +138,7 @@ export function ipProblem(text: string, allowCidr: boolean): IpProblem | undefin
     const cidr = parseCidr(text);
     if (!cidr.ok) {
       const network = /the network is '([^']+)'/.exec(cidr.reason)?.[1];
-      return network === undefined ? { reason: cidr.reason } : { reason: `'${text}' has host bits set`, hint: `the network is '${network}'.` };
+      return network === undefined ? { reason: cidr.reason } : { reason: "host bits are set (all bits after the prefix must be 0)", hint: `the network is '${network}'.` };
     }
     const mapped = mappedIpv4(parseIpAddress(text.slice(0, slash)));
     return mapped === undefined ? undefined : mappedProblem(`${mapped}/${Math.max(0, Number(text.slice(slash + 1)) - 96)}`);
