@@ -178,9 +178,10 @@ function collectOriginHeaders(ordered: readonly PolicyIR[]): OriginHeaderIR[] {
 /** Origin headers of edge fields: one rewrite rule that sets them all. */
 function emitLateTransform(zone: StackZone, headers: readonly OriginHeaderIR[]): RulesetBody | undefined {
   if (headers.length === 0) return undefined;
-  // A header is a plain name, even `__proto__`: a null-prototype record keeps it an own key.
-  const set: NonNullable<ActionParameters["headers"]> = Object.create(null) as NonNullable<ActionParameters["headers"]>;
-  for (const header of headers) set[header.name] = { operation: "set", expression: printExpression(originHeaderValue(header.field)) };
+  // A header is a plain name, even `__proto__`: fromEntries defines own keys, never the prototype.
+  const set: NonNullable<ActionParameters["headers"]> = Object.fromEntries(
+    headers.map((header) => [header.name, { operation: "set" as const, expression: printExpression(originHeaderValue(header.field)) }]),
+  );
   return {
     name: `bot-policy ${zone.key} origin headers`,
     kind: "zone",
