@@ -1,6 +1,6 @@
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { isTerminating, originHeaderValue } from "../lower/lower-policy.js";
+import { originHeaderValue } from "../lower/lower-policy.js";
 import { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
 import type { Action, OriginHeaderIR, PolicyIR, RuleIR } from "../model/policy-ir.js";
 import type { Mode, StackZone, ZoneTier } from "../model/stack.js";
@@ -8,6 +8,9 @@ import type { ActionParameters, RulesetBody, RulesetRule, WorkerPolicy, ZonePlan
 import type { Expr, SetItem } from "../rules/ast.js";
 import { printExpression, printSetItem } from "../rules/print-expression.js";
 import { packSetItems } from "./pack-set-items.js";
+
+// They moved to the lower stage so that `checkZones` can use them; other code still finds them here.
+export { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
 
 /** Cloudflare's limit on one rule expression, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096;

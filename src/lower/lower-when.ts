@@ -310,7 +310,9 @@ function toSetItem(field: PolicyField, value: unknown, path: ValuePath, ctx: Whe
   }
   const literal = toLiteral(field, value, path, ctx, "compare-eq");
   if (!literal) return undefined;
-  return literal.type === "float" ? undefined : (literal as SetItem);
+  // Sets hold no floats in the Rules language: say so rather than drop the rule unexplained.
+  if (literal.type === "float") return operatorMisfit("in", field, path, ctx);
+  return literal as SetItem;
 }
 
 /** The value form of a field, as the Rules-language validators know it. */
@@ -369,7 +371,9 @@ function toLiteral(field: PolicyField, value: unknown, path: ValuePath, ctx: Whe
     case "int":
       return isExactInteger(value, path, ctx) ? { type: "int", value } : undefined;
     case "float":
-      return { type: "float", value: Number(value) };
+      // YAML reads `1e400` as Infinity, which JSON (the Worker's policy) would turn into null.
+      if (typeof value !== "number" || !Number.isFinite(value)) return void report(ctx, "BP202", path, "value", [`'${path.join(".")}'`, "a finite number"]);
+      return { type: "float", value };
     case "ip":
       return { type: "ip", value: text };
     default:

@@ -105,3 +105,16 @@ describe("foldConstants", () => {
     expect(foldConstants(input)).toEqual(expected);
   });
 });
+
+describe("float thresholds", () => {
+  it("refuses one YAML reads as Infinity, which the Worker's JSON policy would turn into null", () => {
+    const { found } = lower(`${HEAD}rules:\n  - id: a\n    when: { ja4_signals: { browser_ratio_1h: { lt: 1e400 } } }\n    action: block\n`);
+    expect(found).toEqual(["BP202 6:52"]);
+  });
+
+  it("refuses a list of floats (no float sets) instead of dropping the rule without a word", () => {
+    const { policy, found } = lower(`${HEAD}rules:\n  - id: a\n    when: { ja4_signals: { browser_ratio_1h: [0.1, 0.2] } }\n    action: block\n`);
+    expect(policy).toBeUndefined();
+    expect(found).toEqual(["BP328 6:47", "BP328 6:52"]);
+  });
+});
