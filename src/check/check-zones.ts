@@ -11,6 +11,14 @@ import { lookupField } from "../rules/field-catalog.js";
 
 const TIER_RANK: Readonly<Record<ZoneTier, number>> = { free: 0, pro: 1, business: 2, enterprise: 3 };
 
+/** Custom and transform rules a zone may have, per plan (PLATFORM.md §4). */
+export const QUOTAS: Readonly<Record<ZoneTier, { customRules: number; transformRules: number }>> = {
+  free: { customRules: 5, transformRules: 10 },
+  pro: { customRules: 20, transformRules: 25 },
+  business: { customRules: 100, transformRules: 50 },
+  enterprise: { customRules: 1000, transformRules: 300 },
+};
+
 /**
  * Checks the lowered policies zone by zone, as the stack deploys them (without a stack: every
  * zone a policy names, on Enterprise, in the policies' own modes): features the zone's plan
@@ -30,6 +38,7 @@ export function checkZones(policies: readonly PolicyIR[], stack?: StackConfig): 
     }
     checkZoneOrder(ordered, diagnostics);
     checkDuplicateHeaders(ordered, diagnostics);
+    checkCustomRuleQuota(zone, ordered, diagnostics);
   }
   return dedupe(diagnostics);
 }
@@ -77,6 +86,17 @@ function checkHeaderPlan(header: OriginHeaderIR, zone: StackZone, diagnostics: D
   if (botManagement.includes(header.field)) {
     diagnostics.push(makeDiagnostic("BP403", header.source, `Origin header '${header.name}' of Bot Management field '${header.field}' (Enterprise with Bot Management)`, zone.key, zone.plan));
   }
+}
+
+/**
+ * Each edge rule becomes at least one custom rule, so more edge rules than the plan allows is
+ * refused here. Compile may still need more (a large set split across rules) and says so then.
+ */
+function checkCustomRuleQuota(zone: StackZone, ordered: readonly PolicyIR[], diagnostics: Diagnostic[]): void {
+  const first = ordered[0];
+  const edgeRules = ordered.reduce((count, policy) => count + policy.rules.filter((r) => r.stage === "edge").length, 0);
+  const limit = QUOTAS[zone.plan].customRules;
+  if (first && edgeRules > limit) diagnostics.push(makeDiagnostic("BP401", first.source, zone.key, edgeRules, limit, zone.plan));
 }
 
 /** Across policies too, a worker rule cannot precede an edge rule that ends or skips evaluation. */

@@ -2,8 +2,9 @@ import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { originHeaderValue } from "../lower/lower-policy.js";
 import { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
+import { QUOTAS } from "../check/check-zones.js";
 import type { Action, OriginHeaderIR, PolicyIR, RuleIR } from "../model/policy-ir.js";
-import type { Mode, StackZone, ZoneTier } from "../model/stack.js";
+import type { Mode, StackZone } from "../model/stack.js";
 import type { ActionParameters, RulesetBody, RulesetRule, WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
 import type { Expr, SetItem } from "../rules/ast.js";
 import { printExpression, printSetItem } from "../rules/print-expression.js";
@@ -11,17 +12,11 @@ import { packSetItems } from "./pack-set-items.js";
 
 // They moved to the lower stage so that `checkZones` can use them; other code still finds them here.
 export { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
+export { QUOTAS } from "../check/check-zones.js";
 
 /** Cloudflare's limit on one rule expression, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096;
 
-/** Custom and transform rules a zone may have, per plan (PLATFORM.md §4). */
-export const QUOTAS: Record<ZoneTier, { customRules: number; transformRules: number }> = {
-  free: { customRules: 5, transformRules: 10 },
-  pro: { customRules: 20, transformRules: 25 },
-  business: { customRules: 100, transformRules: 50 },
-  enterprise: { customRules: 1000, transformRules: 300 },
-};
 
 /** Policy skip phases, as Cloudflare names them. */
 const SKIP_PHASES: Record<string, string> = {
