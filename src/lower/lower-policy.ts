@@ -164,11 +164,14 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   }
 
   const stage: Stage = ctx.workerFields.size > 0 ? "worker" : "edge";
-  // The one type check every condition goes through, whatever built it; worker fields only in the Worker.
-  for (const error of checkExpression(condition, { tier: "enterprise", context: "filter", allowWorkerFields: stage === "worker" })) {
-    diagnostics.push(makeDiagnostic("BP319", locate(source, conditionPath, "key"), error.message));
+  // The type check every condition goes through (a raw expression already did, located inside
+  // its text); worker fields only in the Worker.
+  if (rule.when !== undefined) {
+    for (const error of checkExpression(condition, { tier: "enterprise", context: "filter", allowWorkerFields: stage === "worker" })) {
+      diagnostics.push(makeDiagnostic("BP319", locate(source, conditionPath, "key"), error.message));
+    }
+    if (countErrors(diagnostics) > errorsBefore) return undefined;
   }
-  if (countErrors(diagnostics) > errorsBefore) return undefined;
   if (stage === "worker" && !WORKER_ACTIONS.has(rule.action)) {
     diagnostics.push(makeDiagnostic("BP314", locate(source, [...path, "action"]), rule.action, [...ctx.workerFields][0]!));
   }

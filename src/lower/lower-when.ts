@@ -50,7 +50,7 @@ export interface WhenContext {
 }
 
 /** Membership in a set that has no item: the Rules language has no `{}`, and it is simply false. */
-export const FALSE: Expr = { kind: "constant", value: false };
+const FALSE: Expr = { kind: "constant", value: false };
 
 /** Cloudflare's bot score groups (seed 002). */
 const BANDS: ReadonlyMap<string, SetItem> = new Map(Object.entries({

@@ -27,7 +27,7 @@ const FIELD_FORMATS: ReadonlyMap<string, ValueFormat> = new Map([
 ]);
 
 /** The character ranges `[start, end)` of a JA4's sections. */
-export const JA4_SECTIONS: Readonly<Record<"ja4_a" | "ja4_b" | "ja4_c", readonly [number, number]>> = {
+const JA4_SECTIONS: Readonly<Record<"ja4_a" | "ja4_b" | "ja4_c", readonly [number, number]>> = {
   ja4_a: [0, 10],
   ja4_b: [11, 23],
   ja4_c: [24, 36],
@@ -90,21 +90,11 @@ export function valueProblem(format: ValueFormat, value: string | number): Value
   }
 }
 
-/** True for a JA3 hash: 32 lowercase hex characters. */
-export function isJa3(value: string): boolean {
-  return JA3.test(value);
-}
-
-/** True for a 32-bit AS number (0 is reserved). */
-export function isAsn(value: unknown): value is number {
-  return valueProblem("asn", value as number) === undefined;
-}
-
 /**
  * Says what is wrong with a JA4 fingerprint or one of its sections (`a`, `b`, `c`), or nothing
  * when it is well formed (FoxIO JA4 spec: `a_b_c`, 36 characters).
  */
-export function ja4Problem(value: string, section?: "a" | "b" | "c"): string | undefined {
+function ja4Problem(value: string, section?: "a" | "b" | "c"): string | undefined {
   if (section === "a") return JA4_A.test(value) ? undefined : describeSectionA(value);
   if (section === "b" || section === "c") {
     if (HEX12.test(value)) return undefined;

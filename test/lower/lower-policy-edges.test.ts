@@ -72,6 +72,14 @@ describe("nesting", () => {
     expect(nested(65).found).toEqual(["BP333 6:13"]);
   });
 
+  it("checks the whole condition too: the top-level `and` adds the level that tips 64 `not`s over", () => {
+    let when = "{ path: /x }";
+    for (let i = 0; i < 64; i++) when = `{ not: ${when} }`;
+    const { diagnostics, found } = lower(`${HEAD}rules:\n  - id: a\n    when: { host: example.com, not: ${when.slice(7, -2)} }\n    action: block\n`);
+    expect(found).toEqual(["BP319 6:5"]);
+    expect(diagnostics[0]?.message).toContain("nests 129 levels deep");
+  });
+
   it("refuses it in a worker rule too, whose condition goes through the same check", () => {
     let when = "{ ja4_signals: { browser_ratio_1h: { lt: 0.5 } } }";
     for (let i = 0; i < 65; i++) when = `{ not: ${when} }`;
