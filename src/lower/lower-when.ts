@@ -273,7 +273,7 @@ function expandSet(field: PolicyField, name: string, path: ValuePath, ctx: WhenC
   if (set.items.length === 0 && set.invalid === 0) ctx.emptySets.push({ set: name, at: locate(ctx.source, path) });
   // Typed sets were checked where they are declared; a `string` set's items meet the field here,
   // and a misfit is reported at the item, naming the rule that uses it.
-  const format = field.kind === "string" ? undefined : formatOf(field);
+  const format = formatOf(field);
   let ok = true;
   const items = set.items.map(({ value, at }) => {
     const problem = set.type === "string" && format ? valueProblem(format, value) : undefined;
