@@ -115,7 +115,7 @@ export const catalog = {
   BP332: {
     severity: "error",
     summary: "Integer too large",
-    message: (value: string) => `The integer ${value} is beyond 2^53-1, so it cannot be held exactly and would be rounded.`,
+    message: (value: string) => `The integer ${value} is beyond 2^53-1 in magnitude, so it cannot be held exactly and would be rounded.`,
   },
   BP333: {
     severity: "error",
