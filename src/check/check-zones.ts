@@ -1,13 +1,14 @@
 import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { isTerminating } from "../lower/lower-policy.js";
+import { isTerminating, originHeaderValue } from "../lower/lower-policy.js";
+import { ja4SignalField } from "../lower/policy-fields.js";
 import { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
 import type { OriginHeaderIR, PolicyIR, RuleIR } from "../model/policy-ir.js";
 import type { Mode, StackConfig, StackZone, ZoneTier } from "../model/stack.js";
 import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
 import { expressionFields } from "../rules/expression-fields.js";
-import { lookupField } from "../rules/field-catalog.js";
+import { JA4_SIGNAL_KEYS, lookupField } from "../rules/field-catalog.js";
 
 const TIER_RANK: Readonly<Record<ZoneTier, number>> = { free: 0, pro: 1, business: 2, enterprise: 3 };
 
@@ -79,11 +80,13 @@ function checkRulePlan(rule: RuleIR, zone: StackZone, mode: Mode, diagnostics: D
   }
 }
 
-/** An origin header of a Bot Management field is empty below Enterprise: Cloudflare refuses it. */
+/** An origin header of a Bot Management field needs Enterprise Bot Management, like a rule. */
 function checkHeaderPlan(header: OriginHeaderIR, zone: StackZone, diagnostics: Diagnostic[]): void {
   if (TIER_RANK[zone.plan] >= TIER_RANK.enterprise) return;
-  const botManagement = ["bot_score", "verified_bot", "static_resource", "corporate_proxy", "js_detection_passed", "detection_ids", "ja3", "ja4", "ja4_a", "ja4_b", "ja4_c", "ja4_signals"];
-  if (botManagement.includes(header.field)) {
+  // Edge headers are rewrite expressions; worker headers copy `ja4_signals` (Bot Management) or `risk`.
+  const fields =
+    header.stage === "edge" ? expressionFields(originHeaderValue(header.field)) : header.field === "ja4_signals" ? JA4_SIGNAL_KEYS.map(ja4SignalField) : [];
+  if (fields.some((f) => lookupField(f)?.requires === "enterprise_bot_management")) {
     diagnostics.push(makeDiagnostic("BP403", header.source, `Origin header '${header.name}' of Bot Management field '${header.field}' (Enterprise with Bot Management)`, zone.key, zone.plan));
   }
 }
