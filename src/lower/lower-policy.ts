@@ -153,7 +153,12 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   } else {
     condition = lowerRawExpression(rule.expression!, conditionPath, ctx);
   }
-  if (!condition || countErrors(diagnostics) > errorsBefore) return undefined;
+  if (countErrors(diagnostics) > errorsBefore) return undefined;
+  if (!condition) {
+    // Nothing to test (an empty map the schema let through): never drop a rule without a word.
+    diagnostics.push(makeDiagnostic("BP325", locate(source, conditionPath), `'${conditionPath.join(".")}'`));
+    return undefined;
+  }
   if (ctx.emptySets.length > 0) {
     condition = foldConstants(condition);
     reportEmptySets(ctx.emptySets, rule.id, condition, diagnostics);

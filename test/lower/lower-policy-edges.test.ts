@@ -126,3 +126,11 @@ describe("float thresholds", () => {
     expect(found).toEqual(["BP328 6:47", "BP328 6:52"]);
   });
 });
+
+describe("a condition that lowers to nothing", () => {
+  it("is an error at the condition, never a rule dropped without a word", () => {
+    const { policy, found } = lower(`${HEAD}rules:\n  - id: a\n    when: { ja4_signals: {} }\n    action: block\n`);
+    expect(policy).toBeUndefined();
+    expect(found).toEqual(["BP325 6:11"]);
+  });
+});
