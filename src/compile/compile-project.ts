@@ -2,6 +2,7 @@ import { hasErrors, makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkProject } from "../check/check-project.js";
 import { checkPolicySchema } from "../check/check-schema.js";
+import { checkZones } from "./check-zones.js";
 import { loadPolicies } from "../load/load-policies.js";
 import { lowerPolicy } from "../lower/lower-policy.js";
 import type { PolicyIR } from "../model/policy-ir.js";
@@ -41,6 +42,7 @@ export function checkPolicies(input: ProjectInput): CheckedProject {
     diagnostics.push(...lowered.diagnostics);
     if (lowered.policy) policies.push(lowered.policy);
   }
+  if (!hasErrors(diagnostics)) diagnostics.push(...checkZones(policies, input.stack));
   return hasErrors(diagnostics) ? failed() : { policies, diagnostics };
 }
 

@@ -1,26 +1,22 @@
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { isTerminating } from "../lower/lower-policy.js";
-import { EDGE_FIELDS } from "../lower/policy-fields.js";
+import { originHeaderValue } from "../lower/lower-policy.js";
+import { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
+import { QUOTAS } from "./check-zones.js";
 import type { Action, OriginHeaderIR, PolicyIR, RuleIR } from "../model/policy-ir.js";
-import type { Mode, StackZone, ZoneTier } from "../model/stack.js";
+import type { Mode, StackZone } from "../model/stack.js";
 import type { ActionParameters, RulesetBody, RulesetRule, WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
 import type { Expr, SetItem } from "../rules/ast.js";
-import { checkExpression } from "../rules/check-expression.js";
-import { expressionFields } from "../rules/expression-fields.js";
 import { printExpression, printSetItem } from "../rules/print-expression.js";
 import { packSetItems } from "./pack-set-items.js";
+
+// They moved to the lower stage so that `checkZones` can use them; other code still finds them here.
+export { effectiveMode, observedAction, orderPolicies } from "../lower/zone-policies.js";
+export { QUOTAS } from "./check-zones.js";
 
 /** Cloudflare's limit on one rule expression, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096;
 
-/** Custom and transform rules a zone may have, per plan (PLATFORM.md §4). */
-export const QUOTAS: Record<ZoneTier, { customRules: number; transformRules: number }> = {
-  free: { customRules: 5, transformRules: 10 },
-  pro: { customRules: 20, transformRules: 25 },
-  business: { customRules: 100, transformRules: 50 },
-  enterprise: { customRules: 1000, transformRules: 300 },
-};
 
 /** Policy skip phases, as Cloudflare names them. */
 const SKIP_PHASES: Record<string, string> = {
@@ -29,31 +25,15 @@ const SKIP_PHASES: Record<string, string> = {
   super_bot_fight_mode: "http_request_sbfm",
 };
 
-const TIER_RANK: Record<ZoneTier, number> = { free: 0, pro: 1, business: 2, enterprise: 3 };
-
-/** Orders a zone's policies: by priority, then id (DESIGN.md). */
-export function orderPolicies(policies: readonly PolicyIR[]): PolicyIR[] {
-  return [...policies].sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-/** The mode a policy runs in on a stack: a stack in observe mode forces it. */
-export function effectiveMode(policy: PolicyIR, stackMode: Mode | undefined): Mode {
-  return stackMode === "observe" ? "observe" : policy.mode;
-}
-
-/** The action Cloudflare gets: in observe mode terminating actions only log; skip stays skip. */
-export function observedAction(action: Action, mode: Mode): Action {
-  return mode === "observe" && isTerminating(action) ? "log" : action;
-}
-
 /**
  * Compiles the policies of one zone into what Cloudflare and the Worker get: the custom-rules
- * ruleset, the late-transform ruleset for origin headers, and the Worker's policy.
+ * ruleset, the late-transform ruleset for origin headers, and the Worker's policy. The policies
+ * must have passed `checkPolicies` for the same stack, which checks plan features, order across
+ * policies and origin headers per zone (`checkZones`); what is left here needs the emitted rules.
  */
 export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stackMode?: Mode): { plan?: ZonePlan; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const ordered = orderPolicies(policies);
-  checkZoneOrder(ordered, diagnostics);
 
   const customRules: RulesetRule[] = [];
   const workerRules: WorkerPolicy["rules"] = [];
@@ -63,7 +43,6 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
     const mode = effectiveMode(policy, stackMode);
     for (const rule of policy.rules) {
       if (rule.stage === "edge") {
-        checkPlanFeatures(rule, zone, diagnostics);
         const emitted = emitEdgeRule(rule, mode, diagnostics);
         customRules.push(...emitted);
         for (const { ref } of emitted) origins[ref] = { rule: rule.ref, source: rule.source };
@@ -76,7 +55,7 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
     }
   }
 
-  const headers = collectOriginHeaders(ordered, diagnostics);
+  const headers = collectOriginHeaders(ordered);
   const edgeHeaders = headers.filter((h) => h.stage === "edge");
   const lateTransform = emitLateTransform(zone, edgeHeaders);
   for (const rule of lateTransform?.rules ?? []) origins[rule.ref] = { rule: `${edgeHeaders[0]!.policy}/origin_headers`, source: edgeHeaders[0]!.source };
@@ -111,48 +90,6 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
   if (lateTransform) plan.lateTransform = lateTransform;
   if (hasWorkerStage) plan.worker = emitWorkerPolicy(zone.key, ordered, workerRules, headers);
   return { plan, diagnostics };
-}
-
-/** Across policies too, a worker rule cannot precede an edge rule that ends or skips evaluation. */
-function checkZoneOrder(ordered: readonly PolicyIR[], diagnostics: Diagnostic[]): void {
-  const rules = ordered.flatMap((p) => p.rules).filter((r) => r.enabled);
-  const firstWorker = rules.findIndex((r) => r.stage === "worker");
-  if (firstWorker < 0) return;
-  const blocking = rules.slice(firstWorker + 1).find((r) => r.stage === "edge" && (isTerminating(r.action) || r.action === "skip"));
-  if (blocking) diagnostics.push(makeDiagnostic("BP315", blocking.source, rules[firstWorker]!.ref, blocking.ref));
-}
-
-/** Features Cloudflare gates by plan, reported at the rule that uses them. */
-function checkPlanFeatures(rule: RuleIR, zone: StackZone, diagnostics: Diagnostic[]): void {
-  const rank = TIER_RANK[zone.plan];
-  const fields = expressionFields(rule.condition);
-  const problems: string[] = [];
-  const botField = fields.find((f) => f.startsWith("cf.bot_management."));
-  if (rank < TIER_RANK.enterprise && botField) problems.push(`Bot Management field '${botField}' (Enterprise with Bot Management)`);
-  if (rank < TIER_RANK.business && usesMatches(rule.condition)) problems.push("The 'matches' operator (Business and Enterprise)");
-  if (rank < TIER_RANK.pro && rule.response) problems.push("A custom block response (Pro and above)");
-  if (rank < TIER_RANK.enterprise && rule.action === "log") problems.push("The 'log' action (Enterprise)");
-  for (const problem of problems) diagnostics.push(makeDiagnostic("BP403", rule.source, problem, zone.key, zone.plan));
-  if (problems.length > 0) return;
-  for (const error of checkExpression(rule.condition, { tier: zone.plan, context: "filter", allowWorkerFields: false })) {
-    diagnostics.push(makeDiagnostic("BP319", rule.source, error.message));
-  }
-}
-
-
-function usesMatches(expr: Expr): boolean {
-  switch (expr.kind) {
-    case "compare":
-      return expr.op === "matches" || usesMatches(expr.left) || usesMatches(expr.right);
-    case "not":
-      return usesMatches(expr.operand);
-    case "logical":
-      return expr.operands.some(usesMatches);
-    case "call":
-      return expr.args.some(usesMatches);
-    default:
-      return false;
-  }
 }
 
 /** Emits one edge rule, or several when a large set must be split to fit the expression limit. */
@@ -238,28 +175,18 @@ function workerRule(rule: RuleIR, mode: Mode): WorkerPolicy["rules"][number] {
   return entry;
 }
 
-function collectOriginHeaders(ordered: readonly PolicyIR[], diagnostics: Diagnostic[]): OriginHeaderIR[] {
-  const owners = new Map<string, string>();
-  const headers: OriginHeaderIR[] = [];
-  for (const policy of ordered) {
-    for (const header of policy.originHeaders) {
-      const owner = owners.get(header.name);
-      if (owner !== undefined) {
-        diagnostics.push(makeDiagnostic("BP406", header.source, header.name, owner));
-        continue;
-      }
-      owners.set(header.name, policy.id);
-      headers.push(header);
-    }
-  }
-  return headers;
+/** A zone's origin headers in policy order; `checkZones` has refused a name set by two policies. */
+function collectOriginHeaders(ordered: readonly PolicyIR[]): OriginHeaderIR[] {
+  return ordered.flatMap((policy) => policy.originHeaders);
 }
 
 /** Origin headers of edge fields: one rewrite rule that sets them all. */
 function emitLateTransform(zone: StackZone, headers: readonly OriginHeaderIR[]): RulesetBody | undefined {
   if (headers.length === 0) return undefined;
-  const set: NonNullable<ActionParameters["headers"]> = {};
-  for (const header of headers) set[header.name] = { operation: "set", expression: printExpression(headerValue(header.field)) };
+  // A header is a plain name, even `__proto__`: fromEntries defines own keys, never the prototype.
+  const set: NonNullable<ActionParameters["headers"]> = Object.fromEntries(
+    headers.map((header) => [header.name, { operation: "set" as const, expression: printExpression(originHeaderValue(header.field)) }]),
+  );
   return {
     name: `bot-policy ${zone.key} origin headers`,
     kind: "zone",
@@ -276,22 +203,6 @@ function emitLateTransform(zone: StackZone, headers: readonly OriginHeaderIR[]):
       },
     ],
   };
-}
-
-/** The value of an origin header: the field itself for strings, else `to_string(field)`. */
-function headerValue(policyField: string): Expr {
-  const field = EDGE_FIELDS[policyField]!;
-  const subject: Expr = { kind: "field", name: field.rulesField };
-  if (field.section) {
-    const [start, end] = field.section;
-    return { kind: "call", name: "substring", args: [subject, intLiteral(start), intLiteral(end)] };
-  }
-  const isString = ["string", "ja3", "ja4", "country"].includes(field.kind);
-  return isString ? subject : { kind: "call", name: "to_string", args: [subject] };
-}
-
-function intLiteral(value: number): Expr {
-  return { kind: "literal", literal: { type: "int", value } };
 }
 
 function emitWorkerPolicy(zone: string, ordered: readonly PolicyIR[], rules: WorkerPolicy["rules"], headers: readonly OriginHeaderIR[]): WorkerPolicy {

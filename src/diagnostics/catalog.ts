@@ -63,7 +63,7 @@ export const catalog = {
   },
   BP305: { severity: "error", summary: "Invalid JA3", message: (value: string) => `Invalid JA3 fingerprint '${value}': expected 32 lowercase hex characters.` },
   BP306: { severity: "error", summary: "Invalid JA4", message: (value: string, rule: string) => `Invalid JA4 fingerprint '${value}': ${rule}.` },
-  BP307: { severity: "error", summary: "Invalid IP", message: (value: string) => `Invalid IP address or CIDR '${value}'.` },
+  BP307: { severity: "error", summary: "Invalid IP", message: (value: string, reason: string) => `Invalid IP address or CIDR '${value}': ${reason}.` },
   BP308: { severity: "error", summary: "Invalid bot score", message: (value: string) => `Invalid bot score '${value}': scores are 1 to 99.` },
   BP309: { severity: "error", summary: "Invalid header name", message: (name: string, rule: string) => `Invalid header name '${name}': ${rule}.` },
   BP310: { severity: "error", summary: "Invalid block status", message: (status: number) => `Block response status ${status} is not allowed: Cloudflare takes 400 to 499.` },
@@ -95,6 +95,40 @@ export const catalog = {
   BP326: { severity: "error", summary: "Invalid regular expression", message: (value: string, detail: string) => `Invalid regular expression '${value}': ${detail}.` },
   BP327: { severity: "warning", summary: "Unused set", message: (name: string) => `Set '$${name}' is never used.` },
   BP328: { severity: "error", summary: "Operator does not fit", message: (op: string, field: string) => `Operator '${op}' cannot be used with field '${field}'.` },
+  BP329: {
+    severity: "warning",
+    summary: "Set without items in force",
+    message: (set: string, rule: string, effect: string) => `Every item of set '$${set}' has expired, so rule '${rule}' ${effect}.`,
+  },
+  BP330: {
+    severity: "warning",
+    summary: "Rule matches every request",
+    message: (set: string, rule: string) =>
+      `Every item of set '$${set}' has expired, so rule '${rule}' now matches every request (membership in an empty set is false, and this rule negates it).`,
+  },
+  BP331: {
+    severity: "error",
+    summary: "Set item does not fit the field",
+    message: (value: string, set: string, field: string, rule: string, reason: string) =>
+      `Item '${value}' of set '$${set}' cannot match field '${field}' in rule '${rule}': ${reason}.`,
+  },
+  BP332: {
+    severity: "error",
+    summary: "Integer too large",
+    message: (value: string) => `The integer ${value} is beyond 2^53-1 in magnitude, so it cannot be held exactly and would be rounded.`,
+  },
+  BP333: {
+    severity: "error",
+    summary: "Condition nests too deep",
+    message: (depth: number, limit: number) => `This condition nests at least ${depth} levels deep; Cloudflare's engine allows ${limit}.`,
+  },
+  BP334: { severity: "error", summary: "Invalid method", message: (value: string, reason: string) => `Invalid HTTP method '${value}': ${reason}.` },
+  BP335: {
+    severity: "error",
+    summary: "Origin header value",
+    message: (name: string, field: string, reason: string) => `Origin header '${name}' cannot carry '${field}': ${reason}.`,
+  },
+  BP336: { severity: "warning", summary: "Policy without rules", message: (policy: string) => `Policy '${policy}' has no rules; it only declares sets or headers.` },
 
   // BP4xx — compiling for Cloudflare
   BP401: {

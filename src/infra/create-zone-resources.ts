@@ -139,15 +139,17 @@ function toActionParametersInput(parameters: ActionParameters): cloudflare.types
   if (parameters.phases !== undefined) input.phases = [...parameters.phases];
   if (parameters.products !== undefined) input.products = [...parameters.products];
   if (parameters.headers !== undefined) {
-    const headers: Record<string, cloudflare.types.input.RulesetRuleActionParametersHeaders> = {};
-    for (const [name, header] of Object.entries(parameters.headers)) {
-      headers[name] = {
-        operation: header.operation,
-        ...(header.expression !== undefined ? { expression: header.expression } : {}),
-        ...(header.value !== undefined ? { value: header.value } : {}),
-      };
-    }
-    input.headers = headers;
+    // fromEntries defines own keys, so a header named `__proto__` stays a header.
+    input.headers = Object.fromEntries(
+      Object.entries(parameters.headers).map(([name, header]): [string, cloudflare.types.input.RulesetRuleActionParametersHeaders] => [
+        name,
+        {
+          operation: header.operation,
+          ...(header.expression !== undefined ? { expression: header.expression } : {}),
+          ...(header.value !== undefined ? { value: header.value } : {}),
+        },
+      ]),
+    );
   }
   return input;
 }

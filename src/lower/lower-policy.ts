@@ -9,9 +9,10 @@ import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
+import { valueProblem } from "../rules/field-values.js";
+import { ipProblem } from "../rules/ip-address.js";
 import { parseExpression } from "../rules/parse-expression.js";
-import { isAsn, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
-import { lowerWhen, type ResolvedSet, type WhenContext } from "./lower-when.js";
+import { isExactInteger, lowerWhen, type EmptySetUse, type ResolvedSet, type ResolvedSetItem, type WhenContext } from "./lower-when.js";
 import { EDGE_FIELDS } from "./policy-fields.js";
 
 /** Options of lowering: `now` decides which set items have expired. */
@@ -39,14 +40,18 @@ export function lowerPolicy({ source, raw }: CheckedPolicy, options: LowerOption
   const usedSets = new Set<string>();
   const rules: RuleIR[] = [];
   const seenRules = new Map<string, number>();
+  if (raw.priority !== undefined) isExactInteger(raw.priority, ["priority"], { source, diagnostics });
 
-  raw.rules.forEach((rule, index) => {
+  // The schema does not require `rules`: a policy may only declare headers (or nothing yet).
+  const rawRules = raw.rules ?? [];
+  if (rawRules.length === 0) diagnostics.push(makeDiagnostic("BP336", locate(source, raw.rules ? ["rules"] : ["policy"], "key"), raw.policy));
+  rawRules.forEach((rule, index) => {
     const path = ["rules", index];
     if (seenRules.has(rule.id)) {
       diagnostics.push(makeDiagnostic("BP302", locate(source, [...path, "id"]), rule.id, raw.policy));
     }
     seenRules.set(rule.id, index);
-    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), diagnostics });
+    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), rule: rule.id, emptySets: [], diagnostics });
     if (lowered) rules.push(lowered);
   });
 
@@ -77,39 +82,50 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
   const today = now.toISOString().slice(0, 10);
   const sets = new Map<string, ResolvedSet>();
   for (const [name, set] of Object.entries(raw)) {
-    const items: Array<string | number> = [];
+    const items: ResolvedSetItem[] = [];
+    let expired = 0;
+    let invalid = 0;
     const seen = new Set<string>();
     set.items.forEach((item: RawSetItem, i) => {
       const isObject = typeof item === "object";
       const value = isObject ? item.value : item;
       const at = locate(source, isObject ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i]);
       const problem = setItemProblem(set.type, value, at);
-      if (problem) return void diagnostics.push(problem);
+      if (problem) {
+        invalid++;
+        return void diagnostics.push(problem);
+      }
       if (seen.has(String(value))) return void diagnostics.push(makeDiagnostic("BP322", at, String(value), name));
       seen.add(String(value));
       if (isObject && item.expires !== undefined && item.expires < today) {
+        expired++;
         return void diagnostics.push(makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), String(value), item.expires));
       }
-      items.push(value);
+      items.push({ value, at });
     });
-    sets.set(name, { type: set.type, items });
+    sets.set(name, { type: set.type, items, expired, invalid });
   }
   return sets;
 }
 
+/** Checks an item of a typed set with the Rules-language validators; `string` items are checked where used. */
 function setItemProblem(type: RawSet["type"], value: string | number, at: Location): Diagnostic | undefined {
   const text = String(value);
   switch (type) {
-    case "ja3":
-      return isJa3(text) ? undefined : makeDiagnostic("BP305", at, text);
-    case "ja4": {
-      const problem = ja4Problem(text);
-      return problem ? makeDiagnostic("BP306", at, text, problem) : undefined;
+    case "ja3": {
+      const problem = valueProblem("ja3", text);
+      return problem && withHint(makeDiagnostic("BP305", at, text), problem.hint);
     }
-    case "ip":
-      return isIpOrCidr(text) ? undefined : makeDiagnostic("BP307", at, text);
+    case "ja4": {
+      const problem = valueProblem("ja4", text);
+      return problem && withHint(makeDiagnostic("BP306", at, text, problem.reason), problem.hint);
+    }
+    case "ip": {
+      const problem = ipProblem(text, true);
+      return problem && withHint(makeDiagnostic("BP307", at, text, problem.reason), problem.hint);
+    }
     case "asn":
-      return isAsn(value) ? undefined : makeDiagnostic("BP323", at, text);
+      return valueProblem("asn", value) ? makeDiagnostic("BP323", at, text) : undefined;
     default:
       return undefined;
   }
@@ -126,14 +142,36 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   checkActionOptions(rule, path, source, diagnostics);
 
   let condition: Expr | undefined;
+  const conditionPath = [...path, rule.when !== undefined ? "when" : "expression"];
   if (rule.when !== undefined) {
-    condition = lowerWhen(rule.when, [...path, "when"], ctx);
+    condition = lowerWhen(rule.when, conditionPath, ctx);
   } else {
-    condition = lowerRawExpression(rule.expression!, [...path, "expression"], ctx);
+    condition = lowerRawExpression(rule.expression!, conditionPath, ctx);
   }
-  if (!condition || countErrors(diagnostics) > errorsBefore) return undefined;
+  if (countErrors(diagnostics) > errorsBefore) return undefined;
+  if (!condition) {
+    // Nothing to test (an empty map the schema let through): never drop a rule without a word.
+    diagnostics.push(makeDiagnostic("BP325", locate(source, conditionPath), `'${conditionPath.join(".")}'`));
+    return undefined;
+  }
+  if (ctx.emptySets.length > 0) {
+    condition = foldConstants(condition);
+    reportEmptySets(ctx.emptySets, rule.id, condition, diagnostics);
+    if (condition.kind === "constant" && !condition.value) return undefined;
+    // Parts that read worker fields may have folded away with the empty set.
+    ctx.workerFields.clear();
+    for (const name of workerFieldsOf(condition)) ctx.workerFields.add(name);
+  }
 
   const stage: Stage = ctx.workerFields.size > 0 ? "worker" : "edge";
+  // The type check every condition goes through (a raw expression already did, located inside
+  // its text); worker fields only in the Worker.
+  if (rule.when !== undefined) {
+    for (const error of checkExpression(condition, { tier: "enterprise", context: "filter", allowWorkerFields: stage === "worker" })) {
+      diagnostics.push(makeDiagnostic("BP319", locate(source, conditionPath, "key"), error.message));
+    }
+    if (countErrors(diagnostics) > errorsBefore) return undefined;
+  }
   if (stage === "worker" && !WORKER_ACTIONS.has(rule.action)) {
     diagnostics.push(makeDiagnostic("BP314", locate(source, [...path, "action"]), rule.action, [...ctx.workerFields][0]!));
   }
@@ -179,10 +217,47 @@ function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext): Ex
     ctx.diagnostics.push(makeDiagnostic("BP319", locateInString(ctx.source, path, error.start, error.end), error.message));
   }
   if (errors.length > 0) return undefined;
-  for (const name of expressionFields(parsed.expr)) {
-    if (lookupField(name)?.stage === "worker") ctx.workerFields.add(name.startsWith("risk.") ? "risk" : "ja4_signals");
-  }
+  for (const name of workerFieldsOf(parsed.expr)) ctx.workerFields.add(name);
   return parsed.expr;
+}
+
+/** The worker-only fields an expression reads, in the policy's words (`ja4_signals`, `risk`). */
+function workerFieldsOf(expr: Expr): Set<string> {
+  const names = new Set<string>();
+  for (const name of expressionFields(expr)) {
+    if (lookupField(name)?.stage === "worker") names.add(name.startsWith("risk.") ? "risk" : "ja4_signals");
+  }
+  return names;
+}
+
+/**
+ * Folds `true`/`false` through `not`, `and` and `or`. Membership in a set whose items all
+ * expired is lowered to `false` (nothing is a member of an empty set, and the Rules language has
+ * no `{}`); folding then says what the rule still means: never true (drop it), always true
+ * (it matches every request), or a smaller condition.
+ */
+export function foldConstants(expr: Expr): Expr {
+  if (expr.kind === "not") {
+    const operand = foldConstants(expr.operand);
+    return operand.kind === "constant" ? { kind: "constant", value: !operand.value } : { ...expr, operand };
+  }
+  if (expr.kind !== "logical" || expr.op === "xor") return expr;
+  const absorbing = expr.op === "or";
+  const operands: Expr[] = [];
+  for (const operand of expr.operands.map(foldConstants)) {
+    if (operand.kind !== "constant") operands.push(operand);
+    else if (operand.value === absorbing) return operand;
+  }
+  if (operands.length === 0) return { kind: "constant", value: !absorbing };
+  return operands.length === 1 ? operands[0]! : { ...expr, operands };
+}
+
+function reportEmptySets(uses: readonly EmptySetUse[], rule: string, folded: Expr, diagnostics: Diagnostic[]): void {
+  for (const use of uses) {
+    if (folded.kind === "constant" && folded.value) diagnostics.push(makeDiagnostic("BP330", use.at, use.set, rule));
+    else if (folded.kind === "constant") diagnostics.push(makeDiagnostic("BP329", use.at, use.set, rule, "can never match and is left out of the compiled rules"));
+    else diagnostics.push(makeDiagnostic("BP329", use.at, use.set, rule, "no longer tests it (membership in an empty set is false)"));
+  }
 }
 
 
@@ -234,11 +309,37 @@ function lowerOriginHeaders(raw: RawPolicy, source: YamlSource, diagnostics: Dia
       diagnostics.push(withHint(makeDiagnostic("BP309", at, name, problem), name !== name.toLowerCase() ? `write it as '${name.toLowerCase()}'.` : undefined));
       continue;
     }
-    const edge = EDGE_FIELDS[field];
+    const edge = Object.hasOwn(EDGE_FIELDS, field);
     if (field === "risk" && raw.risk_intelligence === undefined) diagnostics.push(makeDiagnostic("BP313", locate(source, ["origin_headers", name])));
+    if (edge) {
+      // The transform rule's value goes through the same type check as every condition.
+      const errors = checkExpression(originHeaderValue(field), { tier: "enterprise", context: "rewrite", allowWorkerFields: false });
+      const reason = errors[0]?.message.replace(/\.$/, "");
+      if (reason !== undefined) {
+        const hint = "Cloudflare's to_string() takes one value, not an array; test the field in a rule's 'when' instead.";
+        diagnostics.push(withHint(makeDiagnostic("BP335", locate(source, ["origin_headers", name]), name, field, reason), reason.includes("Array") ? hint : undefined));
+        continue;
+      }
+    }
     headers.push({ policy: raw.policy, name, field, stage: edge ? "edge" : "worker", source: at });
   }
   return headers;
+}
+
+/** The rewrite expression of an origin header of an edge field: the field itself for strings, else `to_string(field)`. */
+export function originHeaderValue(policyField: string): Expr {
+  const field = EDGE_FIELDS[policyField]!;
+  const subject: Expr = { kind: "field", name: field.rulesField };
+  if (field.section) {
+    const [start, end] = field.section;
+    return { kind: "call", name: "substring", args: [subject, intLiteral(start), intLiteral(end)] };
+  }
+  const isString = ["string", "ja3", "ja4", "country"].includes(field.kind);
+  return isString ? subject : { kind: "call", name: "to_string", args: [subject] };
+}
+
+function intLiteral(value: number): Expr {
+  return { kind: "literal", literal: { type: "int", value } };
 }
 
 function headerNameProblem(name: string): string | undefined {

@@ -1,17 +1,36 @@
-import { makeDiagnostic, withHint, type DiagnosticCode } from "../diagnostics/catalog.js";
+import { makeDiagnostic, withHint, type DiagnosticCode, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
 import type { SetType } from "../model/raw-policy.js";
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
 import { childNode, findPolicyField, POLICY_FIELD_NAMES, type FieldBranch } from "../fields/policy-field-table.js";
-import { isAsn, isCountry, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
+import { nestingDepth } from "../rules/check-expression.js";
+import { valueProblem, type ValueFormat, type ValueProblem } from "../rules/field-values.js";
+import { ipProblem } from "../rules/ip-address.js";
+import { MAX_NESTING_DEPTH } from "../rules/parse-expression.js";
 import { EDGE_FIELDS, type PolicyField, type ValueKind } from "./policy-fields.js";
+
+/** A set item that is still in force, with where it is written (for diagnostics at the item). */
+export interface ResolvedSetItem {
+  value: string | number;
+  at: Location;
+}
 
 /** A set after its items were checked and expired ones dropped. */
 export interface ResolvedSet {
   type: SetType;
-  items: Array<string | number>;
+  items: ResolvedSetItem[];
+  /** How many items were dropped because they expired. */
+  expired: number;
+  /** How many items were dropped because they are invalid (each already reported). */
+  invalid: number;
+}
+
+/** A reference to a set that has no item in force: membership in it is false. */
+export interface EmptySetUse {
+  set: string;
+  at: Location;
 }
 
 /** What lowering a `when` map needs and collects. */
@@ -21,15 +40,24 @@ export interface WhenContext {
   usedSets: Set<string>;
   /** Worker-only fields this condition uses, in the policy's words (`ja4_signals`, `risk`). */
   workerFields: Set<string>;
+  /** The rule being lowered, named in diagnostics about the set items it uses. */
+  rule: string;
+  /** References to sets whose items have all expired, each lowered to `false`. */
+  emptySets: EmptySetUse[];
+  /** How deep `any`/`all`/`not` nest at this point of the `when` map. */
+  depth?: number;
   diagnostics: Diagnostic[];
 }
 
+/** Membership in a set that has no item: the Rules language has no `{}`, and it is simply false. */
+const FALSE: Expr = { kind: "constant", value: false };
+
 /** Cloudflare's bot score groups (seed 002). */
-const BANDS: Record<string, SetItem> = {
+const BANDS: ReadonlyMap<string, SetItem> = new Map(Object.entries({
   automated: { type: "int", value: 1 },
   likely_automated: { type: "int_range", from: 2, to: 29 },
   likely_human: { type: "int_range", from: 30, to: 99 },
-};
+} satisfies Record<string, SetItem>));
 
 const ORDERING_KINDS: ReadonlySet<ValueKind> = new Set(["int", "bot_score", "asn", "float"]);
 const STRING_KINDS: ReadonlySet<ValueKind> = new Set(["string", "ja3", "ja4", "ja4_section", "country"]);
@@ -50,29 +78,44 @@ export function lowerWhen(when: Record<string, unknown>, path: ValuePath, ctx: W
 }
 
 function lowerEntry(key: string, value: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
-  if (key === "any" || key === "all") {
-    const branches = (value as Array<Record<string, unknown>>).map((item, i) => lowerWhen(item, [...path, i], ctx));
-    if (branches.some((b) => b === undefined)) return undefined;
-    const operands = branches as Expr[];
-    if (operands.length === 1) return operands[0];
-    return { kind: "logical", op: key === "any" ? "or" : "and", operands };
-  }
-  if (key === "not") {
-    const operand = lowerWhen(value as Record<string, unknown>, path, ctx);
-    return operand && { kind: "not", operand };
+  if (key === "any" || key === "all" || key === "not") {
+    // `not` and a many-branch `any`/`all` each print at least one more level of nesting (a
+    // one-branch list is its branch): past the limit, stop before the recursion runs away.
+    const nests = key === "not" || (Array.isArray(value) && value.length > 1);
+    const depth = (ctx.depth ?? 0) + (nests ? 1 : 0);
+    if (depth > MAX_NESTING_DEPTH) return void report(ctx, "BP333", path, "key", [depth, MAX_NESTING_DEPTH]);
+    const inner: WhenContext = { ...ctx, depth };
+    const lowered = key === "not" ? lowerNot(value, path, inner) : lowerBranches(key, value, path, inner);
+    if (lowered === undefined) return undefined;
+    const nesting = nestingDepth(lowered);
+    if (nesting > MAX_NESTING_DEPTH) return void report(ctx, "BP333", path, "key", [nesting, MAX_NESTING_DEPTH]);
+    return lowered;
   }
   const row = findPolicyField(key);
   if (row?.stage === "worker") {
     ctx.workerFields.add(row.name);
     return lowerWorkerField(row.rulesPrefix, row.tree, value, path, ctx);
   }
-  const field = EDGE_FIELDS[key];
+  const field = Object.hasOwn(EDGE_FIELDS, key) ? EDGE_FIELDS[key] : undefined;
   if (!field) {
     // The schema refuses unknown keys; this guards callers that skip it.
     ctx.diagnostics.push(withHint(makeDiagnostic("BP201", locate(ctx.source, path, "key"), key, "'when'"), didYouMean(key, POLICY_FIELD_NAMES)));
     return undefined;
   }
   return lowerPredicate(field, value, path, ctx);
+}
+
+function lowerBranches(key: "any" | "all", value: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
+  const branches = (value as Array<Record<string, unknown>>).map((item, i) => lowerWhen(item, [...path, i], ctx));
+  if (branches.some((b) => b === undefined)) return undefined;
+  const operands = branches as Expr[];
+  if (operands.length === 1) return operands[0];
+  return { kind: "logical", op: key === "any" ? "or" : "and", operands };
+}
+
+function lowerNot(value: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
+  const operand = lowerWhen(value as Record<string, unknown>, path, ctx);
+  return operand && { kind: "not", operand };
 }
 
 /**
@@ -108,9 +151,14 @@ function lowerWorkerField(rulesName: string, node: FieldBranch, value: unknown, 
 /** Lowers one field's predicate: a scalar (eq), a list or `$set` (in), or an operator map (ANDed). */
 function lowerPredicate(field: PolicyField, value: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
   if (field.kind === "detection_ids") {
-    const ids = Array.isArray(value) ? value : [value];
+    const ids: unknown[] = Array.isArray(value) ? value : [value];
+    if (ids.length === 0) return void report(ctx, "BP325", path, "value", [`'${path.join(".")}'`]);
+    const items: SetItem[] = [];
+    ids.forEach((id, i) => {
+      if (isExactInteger(id, Array.isArray(value) ? [...path, i] : path, ctx)) items.push({ type: "int", value: id });
+    });
+    if (items.length < ids.length) return undefined;
     const subject: Expr = { kind: "field", name: field.rulesField, index: "*" };
-    const items = ids.map((id): SetItem => ({ type: "int", value: Number(id) }));
     return { kind: "call", name: "any", args: [{ kind: "in", left: subject, items }] };
   }
   if (Array.isArray(value) || isSetReference(value)) return lowerIn(field, value, path, ctx);
@@ -205,6 +253,8 @@ function lowerIn(field: PolicyField, operand: unknown, path: ValuePath, ctx: Whe
     else ok = false;
   });
   if (!ok) return undefined;
+  // Only sets whose items all expired can leave nothing: nothing is a member of an empty set.
+  if (items.length === 0) return FALSE;
   const unique = dedupeItems(items);
   const single = unique.length === 1 ? unique[0]! : undefined;
   // One plain value reads better as `eq`; ranges and CIDRs only exist inside sets.
@@ -225,8 +275,25 @@ function expandSet(field: PolicyField, name: string, path: ValuePath, ctx: WhenC
     report(ctx, "BP304", path, "value", [name, set.type, field.rulesField]);
     return undefined;
   }
-  // Set items were checked where the set is declared; here they only take the field's form.
-  return set.items.map((value) => setItemOf(field, value));
+  if (set.items.length === 0 && set.invalid === 0) ctx.emptySets.push({ set: name, at: locate(ctx.source, path) });
+  // Typed sets were checked where they are declared; a `string` set's items meet the field here,
+  // and a misfit is reported at the item, naming the rule that uses it.
+  const format = formatOf(field);
+  let ok = true;
+  const items = set.items.map(({ value, at }) => {
+    const problem = set.type === "string" && format ? valueProblem(format, value) : undefined;
+    if (problem) {
+      ok = false;
+      ctx.diagnostics.push(withHint(makeDiagnostic("BP331", at, String(value), name, policyNameOf(field), ctx.rule, problem.reason), problem.hint));
+    }
+    return setItemOf(field, value);
+  });
+  return ok ? items : undefined;
+}
+
+/** The policy's name for a field (`ja4_a`), which says more than the Rules-language one it cuts from. */
+function policyNameOf(field: PolicyField): string {
+  return Object.keys(EDGE_FIELDS).find((name) => EDGE_FIELDS[name] === field) ?? field.rulesField;
 }
 
 function setItemOf(field: PolicyField, value: string | number): SetItem {
@@ -237,54 +304,103 @@ function setItemOf(field: PolicyField, value: string | number): SetItem {
 
 function toSetItem(field: PolicyField, value: unknown, path: ValuePath, ctx: WhenContext): SetItem | undefined {
   if (field.kind === "bot_score" && typeof value === "string") {
-    const band = BANDS[value];
-    if (!band) report(ctx, "BP203", path, "value", [`'${path.join(".")}'`, value, "'automated', 'likely_automated', 'likely_human'"], didYouMean(value, Object.keys(BANDS)));
+    const band = BANDS.get(value);
+    if (!band) report(ctx, "BP203", path, "value", [`'${path.join(".")}'`, value, "'automated', 'likely_automated', 'likely_human'"], didYouMean(value, [...BANDS.keys()]));
     return band;
   }
   if (field.kind === "ip") {
-    if (typeof value !== "string" || !isIpOrCidr(value)) return void report(ctx, "BP307", path, "value", [String(value)]);
-    return { type: value.includes("/") ? "cidr" : "ip", value };
+    const problem = typeof value === "string" ? ipProblem(value, true) : { reason: "not an IPv4 or IPv6 address" };
+    if (problem) return void report(ctx, "BP307", path, "value", [String(value), problem.reason], problem.hint);
+    return { type: String(value).includes("/") ? "cidr" : "ip", value: String(value) };
   }
   const literal = toLiteral(field, value, path, ctx, "compare-eq");
   if (!literal) return undefined;
-  return literal.type === "float" ? undefined : (literal as SetItem);
+  // Sets hold no floats in the Rules language: say so rather than drop the rule unexplained.
+  if (literal.type === "float") return operatorMisfit("in", field, path, ctx);
+  return literal as SetItem;
+}
+
+/** The value form of a field, as the Rules-language validators know it. */
+function formatOf(field: PolicyField): ValueFormat | undefined {
+  switch (field.kind) {
+    case "ja3":
+    case "ja4":
+    case "country":
+    case "asn":
+    case "ip":
+      return field.kind;
+    case "ja4_section":
+      return (["ja4_a", "ja4_b", "ja4_c"] as const)[[0, 11, 24].indexOf(field.section?.[0] ?? -1)];
+    case "string":
+      return field.rulesField === "http.request.method" ? "method" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const FORMAT_CODES: Readonly<Record<ValueFormat, DiagnosticCode>> = {
+  ja3: "BP305",
+  ja4: "BP306",
+  ja4_a: "BP306",
+  ja4_b: "BP306",
+  ja4_c: "BP306",
+  country: "BP324",
+  asn: "BP323",
+  method: "BP334",
+  ip: "BP307",
+};
+
+function reportValueProblem(ctx: WhenContext, format: ValueFormat, path: ValuePath, text: string, problem: ValueProblem): undefined {
+  const code = FORMAT_CODES[format];
+  // BP305, BP323 and BP324 state the expected form in their message; the others take the reason.
+  const args = code === "BP305" || code === "BP323" || code === "BP324" ? [text] : [text, problem.reason];
+  return void report(ctx, code, path, "value", args, problem.hint);
 }
 
 /** Checks a value against the field's kind and turns it into a literal. */
 function toLiteral(field: PolicyField, value: unknown, path: ValuePath, ctx: WhenContext, use: "compare" | "compare-eq"): Literal | undefined {
   const text = String(value);
+  const format = formatOf(field);
+  if (format !== undefined) {
+    const problem = format === "ip" ? ipProblem(text, false) : valueProblem(format, format === "asn" ? (value as number) : text);
+    if (problem) return reportValueProblem(ctx, format, path, text, problem);
+  }
   switch (field.kind) {
-    case "ja3":
-      if (!isJa3(text)) return void report(ctx, "BP305", path, "value", [text]);
-      return { type: "string", value: text };
-    case "ja4":
-    case "ja4_section": {
-      const section = field.section ? (["a", "b", "c"] as const)[[0, 11, 24].indexOf(field.section[0])] : undefined;
-      const problem = ja4Problem(text, section);
-      if (problem) return void report(ctx, "BP306", path, "value", [text, problem]);
-      return { type: "string", value: text };
-    }
-    case "country":
-      if (!isCountry(text)) return void report(ctx, "BP324", path, "value", [text]);
-      return { type: "string", value: text };
     case "asn":
-      if (!isAsn(value)) return void report(ctx, "BP323", path, "value", [text]);
-      return { type: "int", value };
+      return { type: "int", value: value as number };
     case "bot_score": {
       const [min, max] = use === "compare-eq" ? [1, 99] : [0, 100];
       if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) return void report(ctx, "BP308", path, "value", [text]);
       return { type: "int", value };
     }
     case "int":
-      return { type: "int", value: Number(value) };
+      return isExactInteger(value, path, ctx) ? { type: "int", value } : undefined;
     case "float":
-      return { type: "float", value: Number(value) };
+      // YAML reads `1e400` as Infinity, which JSON (the Worker's policy) would turn into null.
+      if (typeof value !== "number" || !Number.isFinite(value)) return void report(ctx, "BP202", path, "value", [`'${path.join(".")}'`, "a finite number"]);
+      return { type: "float", value };
     case "ip":
-      if (!isIpOrCidr(text) || text.includes("/")) return void report(ctx, "BP307", path, "value", [text]);
       return { type: "ip", value: text };
     default:
       return { type: "string", value: text };
   }
+}
+
+/**
+ * True for an integer JavaScript holds exactly. YAML reads a longer one as a rounded double, so
+ * anything beyond 2^53 is refused here, at the value, rather than rounded on its way out.
+ */
+export function isExactInteger(value: unknown, path: ValuePath, ctx: Pick<WhenContext, "source" | "diagnostics">): value is number {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return true;
+  if (typeof value === "number" && Number.isInteger(value)) report(ctx, "BP332", path, "value", [sourceText(ctx.source, path) ?? String(value)]);
+  else report(ctx, "BP202", path, "value", [`'${path.join(".")}'`, "an integer"]);
+  return false;
+}
+
+/** The text of a value as written in the file (YAML may have rounded the number it read). */
+function sourceText(source: YamlSource, path: ValuePath): string | undefined {
+  const node = source.doc.getIn(path as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
+  return node?.range ? source.text.slice(node.range[0], node.range[1]).trim() : undefined;
 }
 
 function isValidRegex(pattern: string, path: ValuePath, ctx: WhenContext): boolean {
@@ -323,7 +439,7 @@ export function conjunction(parts: Expr[]): Expr | undefined {
   return { kind: "logical", op: "and", operands: parts };
 }
 
-function report(ctx: WhenContext, code: DiagnosticCode, path: ValuePath, part: "key" | "value", args: unknown[], hint?: string): void {
+function report(ctx: Pick<WhenContext, "source" | "diagnostics">, code: DiagnosticCode, path: ValuePath, part: "key" | "value", args: unknown[], hint?: string): void {
   const at = locate(ctx.source, path, part);
   const diagnostic = (makeDiagnostic as (c: DiagnosticCode, l: typeof at, ...a: unknown[]) => Diagnostic)(code, at, ...args);
   ctx.diagnostics.push(withHint(diagnostic, hint));

@@ -2,7 +2,9 @@ import type { Expr, FunctionName, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
 import { compileWildcard } from "./compile-wildcard.js";
 import { FIELD_NAMES, lookupField, type FieldType } from "./field-catalog.js";
+import { valueFormatOf, valueProblem, type ValueFormat } from "./field-values.js";
 import { parseCidr, parseIpAddress } from "./ip-address.js";
+import { MAX_NESTING_DEPTH } from "./parse-expression.js";
 import type { RulesError } from "./rules-error.js";
 
 /** A Cloudflare plan, as far as the Rules language cares. */
@@ -43,6 +45,12 @@ const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
  */
 export function checkExpression(expr: Expr, options: CheckOptions): RulesError[] {
   const errors: RulesError[] = [];
+  // An AST built by lowering has no parser that bounded its depth: Cloudflare's engine would refuse it.
+  const depth = nestingDepth(expr);
+  if (depth > MAX_NESTING_DEPTH) {
+    report(errors, expr, `The expression nests ${depth} levels deep; Cloudflare's engine allows ${MAX_NESTING_DEPTH}.`);
+    return errors;
+  }
   const typed = typeExpression(expr, options, errors);
   if (typed !== undefined) {
     if (options.context === "filter") {
@@ -173,12 +181,18 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
     const valueType = literalType(literal);
     switch (node.op) {
       case "eq":
-      case "ne":
+      case "ne": {
         if (!literalFits(left.type, literal)) {
           report(errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
           return undefined;
         }
+        const problem = formatProblem(valueFormatOf(node.left), literal.value, false);
+        if (problem !== undefined) {
+          report(errors, right, `${describe(node.left)} never equals '${literal.value}': ${problem}.`);
+          return undefined;
+        }
         break;
+      }
       case "lt":
       case "le":
       case "gt":
@@ -237,8 +251,11 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       return undefined;
     }
     let ok = true;
+    const format = valueFormatOf(node.left);
     for (const item of node.items) {
-      const problem = setItemProblem(left.type, item);
+      const value = item.type === "int_range" ? undefined : item.value;
+      const misfit = value === undefined ? undefined : formatProblem(format, value, true);
+      const problem = setItemProblem(left.type, item) ?? (misfit && `{left} never equals '${value}': ${misfit}.`);
       if (problem !== undefined) {
         errors.push({ message: problem.replace("{left}", describe(node.left)), ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
         ok = false;
@@ -408,6 +425,39 @@ function setItemProblem(type: Typed["type"], item: SetItem): string | undefined 
     if (!cidr.ok) return `Invalid CIDR: ${cidr.reason}.`;
   }
   return undefined;
+}
+
+/** Why a literal cannot match a field of a fixed form (with the fix, when there is one). */
+function formatProblem(format: ValueFormat | undefined, value: string | number, inSet: boolean): string | undefined {
+  if (format === undefined) return undefined;
+  // A CIDR is a range, valid only inside a set; outside one the type check already refused it.
+  const problem = format === "ip" && !inSet && String(value).includes("/") ? undefined : valueProblem(format, value);
+  if (problem === undefined) return undefined;
+  return problem.hint === undefined ? problem.reason : `${problem.reason}; ${problem.hint.replace(/\.$/, "")}`;
+}
+
+/**
+ * How deep Cloudflare's parser nests when it reads the printed expression: every `not`, every
+ * parenthesised operand and every function call is one level (as `parseExpression` counts).
+ */
+export function nestingDepth(expr: Expr): number {
+  const operand = (inner: Expr): number =>
+    inner.kind === "field" || inner.kind === "call" || inner.kind === "literal" ? nestingDepth(inner) : 1 + nestingDepth(inner);
+  switch (expr.kind) {
+    case "compare":
+      return Math.max(operand(expr.left), operand(expr.right));
+    case "in":
+    case "in_list":
+      return operand(expr.left);
+    case "not":
+      return 1 + operand(expr.operand);
+    case "logical":
+      return expr.operands.length === 1 ? nestingDepth(expr.operands[0] as Expr) : Math.max(0, ...expr.operands.map(operand));
+    case "call":
+      return 1 + Math.max(0, ...expr.args.map(nestingDepth));
+    default:
+      return 0;
+  }
 }
 
 /** Reports a non-Bool used as a condition; `[*]` conditions are fine only inside another one. */

@@ -102,7 +102,7 @@ export function parseCidr(text: string): { ok: true; range: IpRange } | { ok: fa
   }
   const hostMask = (1n << BigInt(128 - prefix)) - 1n;
   if ((address.value & hostMask) !== 0n) {
-    return { ok: false, reason: `'${text}' has host bits set` };
+    return { ok: false, reason: `'${text}' has host bits set; the network is '${formatIpv6(address.value & ~hostMask)}/${prefix}'` };
   }
   return { ok: true, range: { version: 6, first: address.value, last: address.value | hostMask } };
 }
@@ -112,6 +112,67 @@ export function singleAddressRange(address: IpAddress): IpRange {
   return address.version === 4
     ? { version: 4, first: address.value, last: address.value }
     : { version: 6, first: address.value, last: address.value };
+}
+
+/** Why a policy IP value is refused (Cloudflare would refuse it, or it could never match), or nothing. */
+export interface IpProblem {
+  reason: string;
+  hint?: string;
+}
+
+const IPV4_MAPPED_PREFIX = 0xffffn << 32n;
+
+/**
+ * Checks an IP address (or, with `allowCidr`, a CIDR) as Cloudflare reads it: its engine parses
+ * with Rust's `IpAddr`/`cidr` (no zone index, no host bits in a CIDR). An IPv4-mapped IPv6
+ * address (`::ffff:192.0.2.1`) parses there but never equals `ip.src`, which holds an IPv4
+ * client as IPv4, so it is refused too, with the IPv4 form as a hint.
+ */
+export function ipProblem(text: string, allowCidr: boolean): IpProblem | undefined {
+  if (text.includes("%")) {
+    return { reason: "an IPv6 zone index ('%…') names an interface of one host; Cloudflare's rules take none", hint: `write '${text.replace(/%[^/]*/, "")}'.` };
+  }
+  const slash = text.indexOf("/");
+  if (slash >= 0) {
+    if (!allowCidr) return { reason: "a CIDR range is not one address" };
+    const cidr = parseCidr(text);
+    if (!cidr.ok) {
+      const network = /the network is '([^']+)'/.exec(cidr.reason)?.[1];
+      return network === undefined ? { reason: cidr.reason } : { reason: "host bits are set (all bits after the prefix must be 0)", hint: `the network is '${network}'.` };
+    }
+    const mapped = mappedIpv4(parseIpAddress(text.slice(0, slash)));
+    return mapped === undefined ? undefined : mappedProblem(`${mapped}/${Math.max(0, Number(text.slice(slash + 1)) - 96)}`);
+  }
+  const address = parseIpAddress(text);
+  if (address === undefined) return { reason: "not an IPv4 or IPv6 address" };
+  const mapped = mappedIpv4(address);
+  return mapped === undefined ? undefined : mappedProblem(mapped);
+}
+
+function mappedIpv4(address: IpAddress | undefined): string | undefined {
+  if (address?.version !== 6 || address.value >> 32n !== 0xffffn) return undefined;
+  return formatIpv4(Number(address.value - IPV4_MAPPED_PREFIX));
+}
+
+function mappedProblem(ipv4: string): IpProblem {
+  return { reason: "an IPv4-mapped IPv6 address never matches: Cloudflare gives IPv4 clients as IPv4", hint: `write '${ipv4}'.` };
+}
+
+function formatIpv6(value: bigint): string {
+  const groups: number[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((value >> shift) & 0xffffn));
+  // Compress the longest run of two or more zero groups (RFC 5952).
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
 }
 
 function formatIpv4(value: number): string {

@@ -1,12 +1,16 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, expectGolden, makeProject, REPO_ROOT } from "../helpers/run-cli.js";
 
 const FIXTURES = join(REPO_ROOT, "test", "fixtures", "invalid");
 const GOLDEN = join(REPO_ROOT, "test", "golden", "invalid");
+const STACKS = join(REPO_ROOT, "test", "fixtures", "stacks");
 
-/** Each fixture says what it must produce: `# expect: BPnnn line:col`, and optionally `# stack: S`. */
+/**
+ * Each fixture says what it must produce: `# expect: BPnnn line:col`, and optionally `# stack: S`
+ * (`test/fixtures/stacks/Pulumi.S.yaml`, else the example project's stack file).
+ */
 function readFixture(file: string) {
   const text = readFileSync(join(FIXTURES, file), "utf8");
   const expectLine = /^# expect: (BP\d{3}) (\d+):(\d+)$/m.exec(text);
@@ -24,7 +28,10 @@ describe("invalid policies", () => {
 
   it.each(fixtures)("%s is refused with its code at its position", async (file) => {
     const fixture = readFixture(file);
-    const dir = makeProject({ [`policies/${file}`]: fixture.text }, fixture.stack ? [fixture.stack] : []);
+    const files: Record<string, string> = { [`policies/${file}`]: fixture.text };
+    const stackFile = fixture.stack && join(STACKS, `Pulumi.${fixture.stack}.yaml`);
+    if (stackFile && existsSync(stackFile)) files[`Pulumi.${fixture.stack}.yaml`] = readFileSync(stackFile, "utf8");
+    const dir = makeProject(files, fixture.stack && !(stackFile && existsSync(stackFile)) ? [fixture.stack] : []);
     const stackArgs = fixture.stack ? ["--stack", fixture.stack] : [];
 
     const json = await cli(["validate", "--dir", dir, "--format", "json", "--now", "2026-11-21", ...stackArgs]);
@@ -37,5 +44,13 @@ describe("invalid policies", () => {
     expect(pretty.code).toBe(1);
     expect(pretty.stdout).toBe("");
     expectGolden(join(GOLDEN, `${basename(file, ".yaml")}.txt`), pretty.stderr);
+
+    // One check, run once: compile finds nothing that validate (given the same stack) did not report.
+    const compiled = await cli(["compile", "--dir", dir, "--out", join(dir, "out"), "--now", "2026-11-21", ...stackArgs]);
+    expect(compiled.code).toBe(1);
+    const reported = new Set(diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`));
+    for (const [, line, column, code] of compiled.stderr.matchAll(/^policies\/[^:]+:(\d+):(\d+) - \w+ (BP\d{3}):/gm)) {
+      expect(reported).toContain(`${code} ${line}:${column}`);
+    }
   });
 });

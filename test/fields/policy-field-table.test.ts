@@ -66,7 +66,8 @@ function sampleValue(c: FieldCase): unknown {
     case "float":
       return 0.5;
     case "string":
-      return "x";
+      // Cloudflare gives the method in upper case, and validate holds values to that.
+      return c.rulesField === "http.request.method" ? "GET" : "x";
   }
 }
 
