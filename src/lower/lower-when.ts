@@ -4,6 +4,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
 import type { SetType } from "../model/raw-policy.js";
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
+import { compileRegex } from "../rules/compile-regex.js";
 import { lookupField } from "../rules/field-catalog.js";
 import { isAsn, isCountry, isIpOrCidr, isJa3, ja4Problem } from "./check-values.js";
 import { EDGE_FIELDS, ja4SignalField, type PolicyField, type ValueKind } from "./policy-fields.js";
@@ -282,14 +283,11 @@ function toLiteral(field: PolicyField, value: unknown, path: ValuePath, ctx: Whe
   }
 }
 
+/** The Rules core's validator, so `when` and `expression:` accept exactly the same patterns. */
 function isValidRegex(pattern: string, path: ValuePath, ctx: WhenContext): boolean {
-  try {
-    new RegExp(pattern, "u");
-    return true;
-  } catch (error) {
-    report(ctx, "BP326", path, "value", [pattern, (error as Error).message.replace(/^Invalid regular expression: /, "")]);
-    return false;
-  }
+  const compiled = compileRegex(pattern);
+  if (!compiled.ok) report(ctx, "BP326", path, "value", [pattern, compiled.reason]);
+  return compiled.ok;
 }
 
 function operatorMisfit(op: string, field: PolicyField, path: ValuePath, ctx: WhenContext): undefined {
