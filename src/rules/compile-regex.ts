@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode.js";
 
 /*
  * Cloudflare's `matches` runs Rust's `regex` (through regex-automata) with Unicode mode OFF and
@@ -69,8 +70,6 @@ const POSIX_CLASSES = new Set([
 ]);
 /** Unicode White_Space, which `(?x)` ignores (Rust's `char::is_whitespace`). */
 const WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u;
-/** Characters a printed rule would carry invisibly: controls, format characters, line separators. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_.[\]]*$/;
 
 function hex(byte: number): string {
@@ -83,17 +82,12 @@ function describe(codePoint: number): string {
 
 /** Problems with the pattern's text as such, before its syntax: what a printed rule cannot show. */
 function textProblem(pattern: string): string | undefined {
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && (pattern.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      i++;
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      return `it is not well-formed Unicode (a lone surrogate ${describe(c)} at offset ${i})`;
-    }
+  const lone = findLoneSurrogate(pattern);
+  if (lone !== -1) {
+    return `it is not well-formed Unicode (a lone surrogate ${describe(pattern.charCodeAt(lone))} at offset ${lone})`;
   }
-  const invisible = INVISIBLE.exec(pattern);
-  if (invisible !== null) {
-    const codePoint = invisible[0].codePointAt(0) as number;
+  const codePoint = findInvisibleCharacter(pattern);
+  if (codePoint !== undefined) {
     return `it contains the invisible character ${describe(codePoint)}; write it as an escape such as \\t, \\n or \\x{${codePoint.toString(16).toUpperCase()}}`;
   }
   if (pattern.includes(`"${"#".repeat(255)}`)) {
