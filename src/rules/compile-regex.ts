@@ -88,7 +88,7 @@ function textProblem(pattern: string): string | undefined {
   }
   const codePoint = findInvisibleCharacter(pattern);
   if (codePoint !== undefined) {
-    return `it contains the invisible character ${describe(codePoint)}; write it as an escape such as \\t, \\n or \\x{${codePoint.toString(16).toUpperCase()}}`;
+    return `it contains the invisible character ${describe(codePoint)}; write it as an escape such as \\t, \\n or \\x{${codePoint.toString(16).toUpperCase().padStart(2, "0")}}`;
   }
   if (pattern.includes(`"${"#".repeat(255)}`)) {
     return "it contains '\"' followed by 255 '#', which no raw string can hold";
@@ -411,7 +411,7 @@ class Translator {
         if (posix === null || !POSIX_CLASSES.has(posix[2] as string)) {
           throw new Refusal("nested character classes are not supported by bot-policy's engine (escape '[' as '\\[')");
         }
-        out += posix[0].slice(1, -1);
+        out += posix[0];
         this.i += posix[0].length;
         continue;
       }

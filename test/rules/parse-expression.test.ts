@@ -250,3 +250,83 @@ describe("parseExpression: AST shape and spans", () => {
     expect(expr.kind === "logical" && expr.operands.length).toBe(5000);
   });
 });
+
+describe("regex literals are read as the engine reads them", () => {
+  function pattern(text: string): string {
+    const expr = parseOk(text);
+    if (expr.kind !== "compare" || expr.right.kind !== "literal" || expr.right.literal.type !== "string") {
+      throw new Error(`'${text}' is not a comparison with a string`);
+    }
+    return expr.right.literal.value;
+  }
+
+  // [expression text, the pattern Cloudflare compiles]
+  const REGEXES: Array<[string, string]> = [
+    // On the right of matches/~ a quoted string keeps its backslashes (regex escaping rules).
+    ['http.host matches "\\.php$"', "\\.php$"],
+    ['http.host matches "\\\\.php$"', "\\\\.php$"],
+    ['http.host ~ "\\d+"', "\\d+"],
+    ['http.host matches "a\\\\"', "a\\\\"],
+    ['http.host matches "\\x{E9}\\xC3"', "\\x{E9}\\xC3"],
+    // `\"` outside a class is a quote; inside a class the backslash stays, and `"` does not end it.
+    ['http.host matches "say \\"hi\\""', 'say "hi"'],
+    ['http.host matches "[\\"]"', '[\\"]'],
+    ['http.host matches "["]"', '["]'],
+    ['http.host matches "[a\\]"]"', '[a\\]"]'],
+    ['http.host matches "é😀"', "é😀"],
+    ['http.host matches ""', ""],
+    // Raw strings are the same in every context.
+    ['http.host matches r"\\.php$"', "\\.php$"],
+    ['http.host matches r#"a"b"#', 'a"b'],
+    ['http.host matches r##"a"#b"##', 'a"#b'],
+    ['http.host matches r"\\"', "\\"],
+    // A plain string is still read with string escaping.
+    ['http.host eq "\\\\.php"', "\\.php"],
+    ['http.host eq r"\\.php"', "\\.php"],
+    ['http.host contains r#"x"y"#', 'x"y'],
+  ];
+  it.each(REGEXES)("%s", (text, expected) => {
+    expect(pattern(text)).toBe(expected);
+  });
+
+  it("reads a regex literal inside any(…) and keeps spans on the literal", () => {
+    const text = 'any(x.y[*] matches "\\.a") and http.host eq "b"';
+    const expr = parseOk(text);
+    expect(expr).toMatchObject({
+      kind: "logical",
+      operands: [
+        { kind: "call", args: [{ kind: "compare", right: { literal: { value: "\\.a" }, span: { start: 19, end: 24 } } }] },
+        { kind: "compare", right: { span: { start: 43, end: 46 } } },
+      ],
+    });
+  });
+
+  it("accepts raw strings wherever a string literal is allowed", () => {
+    expect(printExpression(parseOk('starts_with(http.host, r"/\\x") and http.host in {r"a" r#"b"c"#}'))).toBe(
+      'starts_with(http.host, "/\\\\x") and (http.host in {"a" "b\\"c"})',
+    );
+  });
+
+  // [text, message fragment, start offset]
+  const BAD: Array<[string, string, number]> = [
+    // The engine's class tracking does not nest: the literal ends after `[[:alpha:]`.
+    ['http.host matches "[[:alpha:]"]"', "no closing '\"'", 31],
+    ['http.host matches "abc\\"', "no closing '\"'", 18],
+    ['http.host matches "abc', "no closing '\"'", 18],
+    ['http.host matches "\\.php" and http.host eq "\\."', "Invalid escape '\\.'", 44],
+    ['starts_with(http.host, "\\.")', "Invalid escape '\\.'", 24],
+    ['http.host eq "\\xC3"', "not valid UTF-8", 13],
+    ['http.host eq "a\ud800"', "not well-formed Unicode", 15],
+    ['http.host eq r"a\udc00"', "not well-formed Unicode", 16],
+    ['http.host matches "\ud800"', "not well-formed Unicode", 18],
+    [`http.host eq r${"#".repeat(256)}"a"${"#".repeat(256)}`, "at most 255", 13],
+  ];
+  it.each(BAD)("%j", (text, message, start) => {
+    const result = parseExpression(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.message).toContain(message);
+      expect(result.error.start).toBe(start);
+    }
+  });
+});
