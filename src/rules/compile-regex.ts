@@ -336,7 +336,7 @@ class Translator {
     const flagText = /^[^):]*/.exec(rest)?.[0] ?? "";
     const end = rest[flagText.length];
     if (end === undefined) throw new Refusal("it has an unclosed '(?'");
-    const kept = this.applyFlags(flagText);
+    const kept = end === ":" && flagText === "" ? "" : this.applyFlags(flagText);
     this.i += 2 + flagText.length + 1;
     if (end === ":") {
       this.groups.push(saved);
@@ -348,7 +348,7 @@ class Translator {
 
   /** Applies `(?flags)` to the current flags; returns the flags RE2 should see (without `x`). */
   private applyFlags(text: string): string {
-    if (text === "" ) throw new Refusal("an empty flag group '(?)' is not allowed");
+    if (text === "") throw new Refusal("an empty flag group '(?)' is not allowed");
     let negate = false;
     let kept = "";
     const seen = new Set<string>();

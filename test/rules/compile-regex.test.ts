@@ -74,6 +74,8 @@ describe("compileRegex: Cloudflare's meaning (Rust regex, Unicode mode off, matc
     ["^a{2,3}$", "aaaa", false],
     ["^a{2,}$", "aaaa", true],
     ["(?U)^a+$", "aaa", true],
+    ["^(?:ab)+$", "abab", true],
+    ["^(?:ab)+$", "aba", false],
     ["\\Ab\\z", "b", true],
   ];
   it.each(CASES)("%j on %j is %s", (pattern, value, expected) => {
