@@ -14,7 +14,8 @@ import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode
  * - `(?i)` folds ASCII letters only (RE2 alone would also match `K` U+212A for `k`).
  * - `\d`, `\w`, `\s`, `\b`, `[[:alpha:]]` are ASCII; Rust's `\s` includes `\x0B`, RE2's does not,
  *   so `\s` becomes `[[:space:]]`.
- * - `(?x)` is applied here (RE2 has no verbose mode): whitespace and `#` comments are dropped.
+ * - `(?x)` is applied here (RE2 has no verbose mode): whitespace and `#` comments are dropped
+ *   (a comment can only end the pattern, since a newline is refused like every control character).
  * - Every literal is re-emitted as `\x{HH}`, so RE2-only syntax (`\Q…\E`, `\C`, `[[]`) can never
  *   slip through with a meaning Cloudflare does not give it.
  *
@@ -130,7 +131,9 @@ class Translator {
 
   translate(): string {
     const p = this.pattern;
-    while (this.skipVerbose(), this.i < p.length) {
+    for (;;) {
+      this.skipVerbose();
+      if (this.i >= p.length) break;
       const c = p[this.i] as string;
       switch (c) {
         case "\\":
