@@ -1,7 +1,8 @@
 /**
  * `wildcard` and `strict wildcard` match the whole value against a pattern in which `*` stands for
  * any run of characters; `\*` and `\\` are a literal `*` and `\`. `wildcard` ignores the case of
- * ASCII letters only, as the engine does (it compares bytes).
+ * ASCII letters only, as the engine does (it compares bytes). Not yet checked here: the engine
+ * rejects `**` and caps the number of stars (a setting whose value on Cloudflare is unpublished).
  *
  * Matching is the classic greedy glob walk: on a mismatch it only moves the last `*` one step, so
  * it runs in O(value × pattern) time with no backtracking RegExp. It compares UTF-16 units, which
