@@ -26,9 +26,13 @@ import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode
  * byte escape above `\x7F` in a class under `(?i)`, whitespace or `#` in a class under `(?x)`.
  * Refused so that the printed rule shows what it means: control and invisible format characters
  * (write `\t` or `\x{HH}`), lone surrogates, and `"` followed by 255 `#` (no raw string holds it).
- * Remaining differences: Cloudflare limits the compiled size of a regex (its limit is not
- * published), RE2 limits counted repetition to 1000 and its nesting, so a huge pattern may be
- * accepted by one and refused by the other — never matched differently.
+ * Remaining differences, all in what is accepted, never in what matches: Cloudflare limits the
+ * compiled size of a regex (its limit is not published); RE2 limits counted repetition to 1000
+ * and its nesting; a few forms Rust accepts are refused here (nested repetition such as `a**`).
+ *
+ * Why re2js: pure JavaScript (no native addon, no code generation, so it runs in workerd),
+ * linear-time by construction (RE2's automata, no backtracking), MIT, and actively released; its
+ * syntax is the closest to Rust's among such engines, so the translation above stays small.
  */
 
 /** A compiled `matches` pattern: says whether it matches anywhere in a value. */
