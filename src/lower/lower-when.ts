@@ -6,6 +6,7 @@ import type { SetType } from "../model/raw-policy.js";
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
 import { childNode, findPolicyField, POLICY_FIELD_NAMES, type FieldBranch } from "../fields/policy-field-table.js";
 import { nestingDepth } from "../rules/check-expression.js";
+import { compileRegex } from "../rules/compile-regex.js";
 import { valueProblem, type ValueFormat, type ValueProblem } from "../rules/field-values.js";
 import { ipProblem } from "../rules/ip-address.js";
 import { MAX_NESTING_DEPTH } from "../rules/parse-expression.js";
@@ -403,14 +404,11 @@ function sourceText(source: YamlSource, path: ValuePath): string | undefined {
   return node?.range ? source.text.slice(node.range[0], node.range[1]).trim() : undefined;
 }
 
+/** The Rules core's validator, so `when` and `expression:` accept exactly the same patterns. */
 function isValidRegex(pattern: string, path: ValuePath, ctx: WhenContext): boolean {
-  try {
-    new RegExp(pattern, "u");
-    return true;
-  } catch (error) {
-    report(ctx, "BP326", path, "value", [pattern, (error as Error).message.replace(/^Invalid regular expression: /, "")]);
-    return false;
-  }
+  const compiled = compileRegex(pattern);
+  if (!compiled.ok) report(ctx, "BP326", path, "value", [pattern, compiled.reason]);
+  return compiled.ok;
 }
 
 function operatorMisfit(op: string, field: PolicyField, path: ValuePath, ctx: WhenContext): undefined {

@@ -6,6 +6,7 @@ import { valueFormatOf, valueProblem, type ValueFormat } from "./field-values.js
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import { MAX_NESTING_DEPTH } from "./parse-expression.js";
 import type { RulesError } from "./rules-error.js";
+import { findLoneSurrogate } from "./well-formed-unicode.js";
 
 /** A Cloudflare plan, as far as the Rules language cares. */
 export type Tier = "free" | "pro" | "business" | "enterprise";
@@ -36,6 +37,7 @@ interface Scope {
   firstArgument: boolean;
 }
 
+const NOT_WELL_FORMED = "This string is not well-formed Unicode (it holds a lone surrogate): Cloudflare could never receive it.";
 const TOP: Scope = { inAnyAll: false, firstArgument: false };
 const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
 
@@ -75,6 +77,10 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       case "field":
         return checkField(node, scope);
       case "literal":
+        if (node.literal.type === "string" && findLoneSurrogate(node.literal.value) !== -1) {
+          report(errors, node, NOT_WELL_FORMED);
+          return undefined;
+        }
         return { type: literalType(node.literal), mapped: false };
       case "constant":
         return { type: "Bool", mapped: false };
@@ -178,6 +184,10 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
     }
     if (left === undefined) return undefined;
     const literal = right.literal;
+    if (literal.type === "string" && findLoneSurrogate(literal.value) !== -1) {
+      report(errors, right, NOT_WELL_FORMED);
+      return undefined;
+    }
     const valueType = literalType(literal);
     switch (node.op) {
       case "eq":
@@ -419,6 +429,7 @@ function setItemProblem(type: Typed["type"], item: SetItem): string | undefined 
     return "Set integers must be whole numbers within 2^53-1.";
   }
   if (item.type === "int_range" && item.from > item.to) return `The range ${item.from}..${item.to} starts after it ends.`;
+  if (item.type === "string" && findLoneSurrogate(item.value) !== -1) return NOT_WELL_FORMED;
   if (item.type === "ip" && parseIpAddress(item.value) === undefined) return `'${item.value}' is not a valid IP address.`;
   if (item.type === "cidr") {
     const cidr = parseCidr(item.value);

@@ -11,6 +11,8 @@ import { parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpR
  * - functions given an absent argument yield an absent value; any()/all() of an absent array are false;
  * - strings compare by Unicode code point, which is the engine's byte order for UTF-8;
  *   `len` and `substring` count UTF-8 bytes; `lower`/`upper` and `wildcard` fold ASCII only.
+ * - `matches` and `wildcard` run in time linear in the value (compile-regex.ts, compile-wildcard.ts),
+ *   so a hostile user agent cannot stall an evaluation.
  * The AST is compiled once into closures; the per-request work is field lookups and comparisons.
  * Invalid ASTs (which `checkExpression` reports) make the compile functions throw.
  */
@@ -237,8 +239,8 @@ function stringTest(op: CompareOp, expected: string): Test {
     case "strict wildcard": {
       const compiled = op === "matches" ? compileRegex(expected) : compileWildcard(expected, op === "strict wildcard");
       if (!compiled.ok) throw new Error(`Invalid pattern '${expected}': ${compiled.reason}.`);
-      const regex = compiled.regex;
-      return (value) => typeof value === "string" && regex.test(value);
+      const matcher = compiled.matcher;
+      return (value) => typeof value === "string" && matcher(value);
     }
   }
 }

@@ -1,46 +1,471 @@
-/**
- * Cloudflare's `matches` uses Rust's `regex` crate; bot-policy evaluates with JavaScript's RegExp.
- * They agree on the common syntax. Differences handled here: Rust's leading inline flags `(?i)`,
- * `(?s)`, `(?m)` become JS flags; look-around and back-references (which Rust rejects) are errors.
- * Differences left: Rust matches bytes and allows escaping any punctuation; classes such as
- * `[[:alpha:]]` and set operations (`&&`, `--`) are Rust-only and behave differently in JS.
+import { RE2JS } from "re2js";
+import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode.js";
+
+/*
+ * Cloudflare's `matches` runs Rust's `regex` (through regex-automata) with Unicode mode OFF and
+ * UTF-8 mode OFF, on the bytes of the value (the open-source engine, wirefilter, configures it so).
+ * bot-policy evaluates with re2js, a linear-time port of RE2 that needs neither native code nor
+ * `new Function`, so the same matcher runs in Node and in workerd. To give RE2 Rust's byte
+ * semantics, the value is matched as a "byte string" (one UTF-16 unit 0x00-0xFF per UTF-8 byte)
+ * and the pattern is translated here, piece by piece, into RE2 syntax over that alphabet:
+ *
+ * - `.`, `[^…]`, `\D`, `\W`, `\S` match one byte, as on Cloudflare (`^.$` does not match `é`).
+ * - A literal non-ASCII character, `\x{…}`, `\u…`, `\U…` mean its UTF-8 bytes; `\xHH` is one byte.
+ * - `(?i)` folds ASCII letters only (RE2 alone would also match `K` U+212A for `k`).
+ * - `\d`, `\w`, `\s`, `\b`, `[[:alpha:]]` are ASCII; Rust's `\s` includes `\x0B`, RE2's does not,
+ *   so `\s` becomes `[[:space:]]`.
+ * - `(?x)` is applied here (RE2 has no verbose mode): whitespace and `#` comments are dropped
+ *   (a comment can only end the pattern, since a newline is refused like every control character).
+ * - Every literal is re-emitted as `\x{HH}`, so RE2-only syntax (`\Q…\E`, `\C`, `[[]`) can never
+ *   slip through with a meaning Cloudflare does not give it.
+ *
+ * Refused, each with a reason: what Rust rejects in this configuration (look-around,
+ * back-references, `\p{…}`, non-ASCII in a class or under `(?i)`), and what RE2 cannot express or
+ * would read differently: `(?u)` (Unicode mode), `(?R)` (CRLF mode), class set operations
+ * (`&&`, `--`, `~~`) and nested classes, `\<`, `\>`, `\b{…}`, counted repetition above 1000, a
+ * byte escape above `\x7F` in a class under `(?i)`, whitespace or `#` in a class under `(?x)`.
+ * Refused so that the printed rule shows what it means: control and invisible format characters
+ * (write `\t` or `\x{HH}`), lone surrogates, and `"` followed by 255 `#` (no raw string holds it).
+ * Remaining differences, all in what is accepted, never in what matches: Cloudflare limits the
+ * compiled size of a regex (its limit is not published); RE2 limits counted repetition to 1000
+ * and its nesting; a few forms Rust accepts are refused here (nested repetition such as `a**`).
+ *
+ * Why re2js: pure JavaScript (no native addon, no code generation, so it runs in workerd),
+ * linear-time by construction (RE2's automata, no backtracking), MIT, and actively released; its
+ * syntax is the closest to Rust's among such engines, so the translation above stays small.
  */
 
-/** Compiles a `matches` pattern to a RegExp, or says why Cloudflare or bot-policy cannot use it. */
-export function compileRegex(pattern: string): { ok: true; regex: RegExp } | { ok: false; reason: string } {
-  let body = pattern;
-  let flags = "";
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(body);
-  if (inline !== null) {
-    const letters = inline[1] as string;
-    for (const letter of letters) {
-      if (letter !== "i" && letter !== "s" && letter !== "m") {
-        return { ok: false, reason: `the inline flag '${letter}' is not supported (only i, s, m)` };
-      }
-      if (!flags.includes(letter)) flags += letter;
-    }
-    body = body.slice(inline[0].length);
-  }
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === "\\") {
-      if (/[1-9]/.test(body[i + 1] ?? "")) return { ok: false, reason: "back-references are not supported" };
-      i++;
-    } else if (c === "(" && body[i + 1] === "?") {
-      const next = body.slice(i + 2, i + 4);
-      if (next.startsWith("=") || next.startsWith("!") || next === "<=" || next === "<!") {
-        return { ok: false, reason: "look-around assertions are not supported" };
-      }
-    }
-  }
+/** A compiled `matches` pattern: says whether it matches anywhere in a value. */
+export type RegexMatcher = (value: string) => boolean;
+
+type Translated = { ok: true; source: string } | { ok: false; reason: string };
+
+/** Compiles a `matches` pattern with Cloudflare's syntax and meaning, or says why it cannot. */
+export function compileRegex(pattern: string): { ok: true; matcher: RegexMatcher } | { ok: false; reason: string } {
+  const translated = translateRegex(pattern);
+  if (!translated.ok) return translated;
+  let compiled: RE2JS;
   try {
-    return { ok: true, regex: new RegExp(body, `${flags}u`) };
-  } catch {
-    // Without `u`, escapes Rust allows (e.g. `\-` outside a class) are accepted too.
-    try {
-      return { ok: true, regex: new RegExp(body, flags) };
-    } catch (error) {
-      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    compiled = RE2JS.compile(translated.source);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: message.replace(/^error parsing regexp: /, "") };
+  }
+  return { ok: true, matcher: (value) => compiled.test(toByteString(value)) };
+}
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const utf8Encoder = new TextEncoder();
+
+/** One UTF-16 unit per UTF-8 byte: the alphabet the translated pattern is written over. */
+function toByteString(value: string): string {
+  if (ASCII_ONLY.test(value)) return value;
+  const bytes = utf8Encoder.encode(value);
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
+/** RE2 counts at most this many repetitions; Rust allows more (up to its compiled-size limit). */
+const MAX_REPEAT = 1000;
+const POSIX_CLASSES = new Set([
+  "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "word", "xdigit",
+]);
+/** Unicode White_Space, which `(?x)` ignores (Rust's `char::is_whitespace`). */
+const WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u;
+const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_.[\]]*$/;
+
+function hex(byte: number): string {
+  return `\\x{${byte.toString(16).toUpperCase().padStart(2, "0")}}`;
+}
+
+function describe(codePoint: number): string {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Problems with the pattern's text as such, before its syntax: what a printed rule cannot show. */
+function textProblem(pattern: string): string | undefined {
+  const lone = findLoneSurrogate(pattern);
+  if (lone !== -1) {
+    return `it is not well-formed Unicode (a lone surrogate ${describe(pattern.charCodeAt(lone))} at offset ${lone})`;
+  }
+  const codePoint = findInvisibleCharacter(pattern);
+  if (codePoint !== undefined) {
+    return `it contains the invisible character ${describe(codePoint)}; write it as an escape such as \\t, \\n or \\x{${codePoint.toString(16).toUpperCase().padStart(2, "0")}}`;
+  }
+  if (pattern.includes(`"${"#".repeat(255)}`)) {
+    return "it contains '\"' followed by 255 '#', which no raw string can hold";
+  }
+  return undefined;
+}
+
+interface Flags {
+  caseInsensitive: boolean;
+  verbose: boolean;
+}
+
+/** Why a pattern is refused, raised inside the translator and caught by `translateRegex`. */
+class Refusal {
+  constructor(readonly reason: string) {}
+}
+
+/** Translates a Rust `regex` pattern (Unicode off, bytes) into RE2 syntax over byte strings. */
+function translateRegex(pattern: string): Translated {
+  const problem = textProblem(pattern);
+  if (problem !== undefined) return { ok: false, reason: problem };
+  try {
+    return { ok: true, source: new Translator(pattern).translate() };
+  } catch (caught) {
+    if (caught instanceof Refusal) return { ok: false, reason: caught.reason };
+    throw caught;
+  }
+}
+
+class Translator {
+  private i = 0;
+  private out = "";
+  private flags: Flags = { caseInsensitive: false, verbose: false };
+  /** Flags to restore when each open group closes. */
+  private readonly groups: Flags[] = [];
+  private readonly names = new Set<string>();
+
+  constructor(private readonly pattern: string) {}
+
+  translate(): string {
+    const p = this.pattern;
+    for (;;) {
+      this.skipVerbose();
+      if (this.i >= p.length) break;
+      const c = p[this.i] as string;
+      switch (c) {
+        case "\\":
+          this.out += this.escape();
+          break;
+        case "[":
+          this.out += this.characterClass();
+          break;
+        case "(":
+          this.openGroup();
+          break;
+        case ")":
+          if (this.groups.length === 0) throw new Refusal("it has an unopened ')'");
+          this.flags = this.groups.pop() as Flags;
+          this.out += ")";
+          this.i++;
+          break;
+        case "{":
+          this.out += this.countedRepetition();
+          break;
+        case "|":
+        case "^":
+        case "$":
+        case ".":
+        case "*":
+        case "+":
+        case "?":
+          this.out += c;
+          this.i++;
+          break;
+        default:
+          this.out += this.literal(this.pattern.codePointAt(this.i) as number);
+          this.i += (this.pattern.codePointAt(this.i) as number) > 0xffff ? 2 : 1;
+      }
     }
+    if (this.groups.length > 0) throw new Refusal("it has an unclosed '('");
+    return this.out;
+  }
+
+  /** In `(?x)` mode, skips whitespace and `#` comments (up to a newline). */
+  private skipVerbose(): void {
+    if (!this.flags.verbose) return;
+    const p = this.pattern;
+    while (this.i < p.length) {
+      const c = p[this.i] as string;
+      if (WHITE_SPACE.test(c)) {
+        this.i++;
+      } else if (c === "#") {
+        while (this.i < p.length && p[this.i] !== "\n") this.i++;
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** A literal character outside a class: its UTF-8 bytes, never folded beyond ASCII. */
+  private literal(codePoint: number): string {
+    if (codePoint < 0x80) {
+      return /[A-Za-z0-9]/.test(String.fromCharCode(codePoint)) ? String.fromCharCode(codePoint) : hex(codePoint);
+    }
+    if (this.flags.caseInsensitive) {
+      throw new Refusal(`the non-ASCII character ${describe(codePoint)} cannot be matched case-insensitively: Cloudflare's engine runs without Unicode mode (use (?-i:…) around it)`);
+    }
+    const bytes = utf8Encoder.encode(String.fromCodePoint(codePoint));
+    return `(?:${Array.from(bytes, hex).join("")})`;
+  }
+
+  /** A byte written `\xHH` above 0x7F: one byte, which RE2 must not case-fold as Latin-1. */
+  private byte(value: number): string {
+    if (value < 0x80) return this.literal(value);
+    return this.flags.caseInsensitive ? `(?-i:${hex(value)})` : hex(value);
+  }
+
+  /** An escape outside a class, starting at the backslash. */
+  private escape(): string {
+    const escaped = this.readEscape(false);
+    switch (escaped.kind) {
+      case "char":
+        return this.literal(escaped.value);
+      case "byte":
+        return this.byte(escaped.value);
+      case "raw":
+        return escaped.text;
+    }
+  }
+
+  /**
+   * Reads one escape (at the backslash). `char` is a code point, `byte` a `\xHH` byte value, `raw`
+   * RE2 text for a class or an assertion.
+   */
+  private readEscape(inClass: boolean): { kind: "char" | "byte"; value: number } | { kind: "raw"; text: string } {
+    const p = this.pattern;
+    const start = this.i;
+    this.i++;
+    if (this.i >= p.length) throw new Refusal("it ends with a lone backslash");
+    const codePoint = p.codePointAt(this.i) as number;
+    const c = String.fromCodePoint(codePoint);
+    this.i += c.length;
+    const simple: Record<string, number> = { a: 0x07, f: 0x0c, t: 0x09, n: 0x0a, r: 0x0d, v: 0x0b };
+    if (simple[c] !== undefined) return { kind: "char", value: simple[c] };
+    switch (c) {
+      case "x":
+      case "u":
+      case "U":
+        return this.hexEscape(c, start);
+      case "d":
+      case "D":
+      case "w":
+      case "W":
+        return { kind: "raw", text: `\\${c}` };
+      case "s":
+        return { kind: "raw", text: inClass ? "[:space:]" : "[[:space:]]" };
+      case "S":
+        return { kind: "raw", text: inClass ? "[:^space:]" : "[[:^space:]]" };
+      case "b":
+      case "B":
+      case "A":
+      case "z":
+        if (inClass) throw new Refusal(`'\\${c}' is not allowed inside a character class`);
+        if (c === "b" && p[this.i] === "{") throw new Refusal("word-boundary forms '\\b{…}' are not supported by bot-policy's engine");
+        return { kind: "raw", text: `\\${c}` };
+      case "p":
+      case "P":
+        throw new Refusal(`Unicode classes ('\\${c}…') need Unicode mode, which Cloudflare's engine has off`);
+      case "<":
+      case ">":
+        throw new Refusal(`'\\${c}' (a word boundary) is not supported by bot-policy's engine; use '\\b'`);
+    }
+    if (/[0-9]/.test(c)) throw new Refusal(`back-references and octal escapes ('\\${c}') are not supported`);
+    if (/[A-Za-z]/.test(c)) throw new Refusal(`'\\${c}' is not a known escape`);
+    if (codePoint >= 0x80) throw new Refusal(`only ASCII punctuation can be escaped, not ${describe(codePoint)}`);
+    // Rust lets a backslash escape any ASCII character that is not a letter or a digit.
+    return { kind: "char", value: codePoint };
+  }
+
+  /** `\xHH`, `\x{…}`, `\uHHHH`, `\u{…}`, `\UHHHHHHHH`, `\U{…}`; only `\xHH` denotes a byte. */
+  private hexEscape(letter: string, start: number): { kind: "char" | "byte"; value: number } {
+    const p = this.pattern;
+    let digits: string;
+    if (p[this.i] === "{") {
+      const close = p.indexOf("}", this.i);
+      if (close === -1) throw new Refusal(`the escape '${p.slice(start, this.i + 1)}' has no closing '}'`);
+      digits = p.slice(this.i + 1, close);
+      this.i = close + 1;
+    } else {
+      const width = letter === "x" ? 2 : letter === "u" ? 4 : 8;
+      digits = p.slice(this.i, this.i + width);
+      if (digits.length !== width) digits = "";
+      this.i += width;
+      if (letter === "x" && /^[0-9A-Fa-f]{2}$/.test(digits)) return { kind: "byte", value: parseInt(digits, 16) };
+    }
+    const value = /^[0-9A-Fa-f]{1,8}$/.test(digits) ? parseInt(digits, 16) : NaN;
+    if (!(value <= 0x10ffff) || (value >= 0xd800 && value <= 0xdfff)) {
+      throw new Refusal(`'${p.slice(start, Math.min(this.i, p.length))}' is not a valid Unicode scalar value escape`);
+    }
+    return { kind: "char", value };
+  }
+
+  /** `{n}`, `{n,}`, `{n,m}`, checked as Rust does (a `{` is always a repetition there). */
+  private countedRepetition(): string {
+    const p = this.pattern;
+    const close = p.indexOf("}", this.i);
+    const body = close === -1 ? "" : p.slice(this.i + 1, close);
+    const text = this.flags.verbose ? body.replace(/\s/g, "") : body;
+    const match = /^(\d+)(,(\d*))?$/.exec(text);
+    if (match === null) {
+      throw new Refusal("a '{' must start a counted repetition such as {2}, {2,} or {2,5}; write '\\{' for a literal brace");
+    }
+    const min = Number(match[1]);
+    const max = match[3] === undefined ? min : match[3] === "" ? undefined : Number(match[3]);
+    if (min > MAX_REPEAT || (max !== undefined && max > MAX_REPEAT)) {
+      throw new Refusal(`counted repetition is limited to ${MAX_REPEAT} in bot-policy's engine`);
+    }
+    if (max !== undefined && max < min) throw new Refusal(`the repetition '{${text}}' has its bounds reversed`);
+    this.i = close + 1;
+    return `{${min}${match[2] === undefined ? "" : `,${max ?? ""}`}}`;
+  }
+
+  private openGroup(): void {
+    const p = this.pattern;
+    const saved = { ...this.flags };
+    if (p[this.i + 1] !== "?") {
+      this.i++;
+      this.groups.push(saved);
+      this.out += "(";
+      return;
+    }
+    const rest = p.slice(this.i + 2);
+    if (/^(=|!|<=|<!)/.test(rest)) throw new Refusal("look-around assertions are not supported");
+    if (/^P[=>]/.test(rest)) throw new Refusal("back-references are not supported");
+    const named = /^(P?<)([^>]*)>/.exec(rest);
+    if (named !== null || rest.startsWith("P<") || rest.startsWith("<")) {
+      if (named === null) throw new Refusal("a capture group name has no closing '>'");
+      const name = named[2] as string;
+      if (!CAPTURE_NAME.test(name)) throw new Refusal(`'${name}' is not a valid capture group name`);
+      if (this.names.has(name)) throw new Refusal(`the capture group name '${name}' is used twice`);
+      this.names.add(name);
+      this.i += 2 + named[0].length;
+      this.groups.push(saved);
+      this.out += "(";
+      return;
+    }
+    const flagText = /^[^):]*/.exec(rest)?.[0] ?? "";
+    const end = rest[flagText.length];
+    if (end === undefined) throw new Refusal("it has an unclosed '(?'");
+    const kept = end === ":" && flagText === "" ? "" : this.applyFlags(flagText);
+    this.i += 2 + flagText.length + 1;
+    if (end === ":") {
+      this.groups.push(saved);
+      this.out += kept === "" ? "(?:" : `(?${kept}:`;
+    } else if (kept !== "") {
+      this.out += `(?${kept})`;
+    }
+  }
+
+  /** Applies `(?flags)` to the current flags; returns the flags RE2 should see (without `x`). */
+  private applyFlags(text: string): string {
+    if (text === "") throw new Refusal("an empty flag group '(?)' is not allowed");
+    let negate = false;
+    let kept = "";
+    const seen = new Set<string>();
+    for (const c of text) {
+      if (c === "-") {
+        if (negate) throw new Refusal(`the flag group '(?${text})' has more than one '-'`);
+        negate = true;
+        kept += "-";
+        continue;
+      }
+      if (seen.has(c)) throw new Refusal(`the flag '${c}' is repeated in '(?${text})'`);
+      seen.add(c);
+      switch (c) {
+        case "i":
+          this.flags.caseInsensitive = !negate;
+          kept += c;
+          break;
+        case "m":
+        case "s":
+        case "U":
+          kept += c;
+          break;
+        case "x":
+          this.flags.verbose = !negate;
+          break;
+        case "u":
+          if (!negate) throw new Refusal("Unicode mode '(?u)' is not supported by bot-policy (Cloudflare's engine runs without it)");
+          break;
+        case "R":
+          throw new Refusal("CRLF mode '(?R)' is not supported by bot-policy's engine");
+        default:
+          throw new Refusal(`unknown flag '${c}' (Cloudflare's engine knows i, m, s, U, u, x, R)`);
+      }
+    }
+    if (text.endsWith("-")) throw new Refusal(`the flag group '(?${text})' ends with '-'`);
+    // `(?-x)` keeps only the `-`: nothing for RE2 to do.
+    return kept.replace(/-$/, "").replace(/^-$/, "");
+  }
+
+  /** A bracketed class, translated item by item; refuses what RE2 would read differently. */
+  private characterClass(): string {
+    const p = this.pattern;
+    this.i++;
+    let out = "[";
+    if (p[this.i] === "^") {
+      out += "^";
+      this.i++;
+    }
+    let first = true;
+    for (;;) {
+      if (this.i >= p.length) throw new Refusal("it has an unclosed '['");
+      const c = p[this.i] as string;
+      if (c === "]" && !first) {
+        this.i++;
+        return `${out}]`;
+      }
+      first = false;
+      if (c === "[") {
+        const posix = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(this.i));
+        if (posix === null || !POSIX_CLASSES.has(posix[2] as string)) {
+          throw new Refusal("nested character classes are not supported by bot-policy's engine (escape '[' as '\\[')");
+        }
+        out += posix[0];
+        this.i += posix[0].length;
+        continue;
+      }
+      const two = p.slice(this.i, this.i + 2);
+      if (two === "&&" || two === "--" || two === "~~") {
+        throw new Refusal(`class set operations ('${two}') are not supported by bot-policy's engine`);
+      }
+      if (this.flags.verbose && (WHITE_SPACE.test(c) || c === "#")) {
+        throw new Refusal("whitespace and '#' inside a class are ambiguous in verbose mode (?x); escape them");
+      }
+      const low = this.classItem();
+      if (low.kind === "raw") {
+        out += low.text;
+        continue;
+      }
+      if (p[this.i] === "-" && p[this.i + 1] !== "]" && this.i + 1 < p.length) {
+        this.i++;
+        const high = this.classItem();
+        if (high.kind === "raw") throw new Refusal("a class range cannot end in a class such as '\\d'");
+        if (high.value < low.value) throw new Refusal("a class range has its bounds reversed");
+        out += `${hex(low.value)}-${hex(high.value)}`;
+      } else {
+        out += hex(low.value);
+      }
+    }
+  }
+
+  /** One class member: a byte value (0x00-0xFF), or RE2 text for `\d`, `\s`… */
+  private classItem(): { kind: "value"; value: number } | { kind: "raw"; text: string } {
+    const p = this.pattern;
+    let value: number;
+    let isByte = false;
+    if (p[this.i] === "\\") {
+      const escaped = this.readEscape(true);
+      if (escaped.kind === "raw") return escaped;
+      value = escaped.value;
+      isByte = escaped.kind === "byte";
+    } else {
+      value = p.codePointAt(this.i) as number;
+      this.i += value > 0xffff ? 2 : 1;
+    }
+    if (value >= 0x80 && !isByte) {
+      throw new Refusal(`a character class cannot hold the non-ASCII character ${describe(value)}: Cloudflare's engine runs without Unicode mode (use an alternation)`);
+    }
+    if (value >= 0x80 && this.flags.caseInsensitive) {
+      throw new Refusal("a byte above \\x7F inside a class under (?i) is not supported by bot-policy's engine");
+    }
+    return { kind: "value", value };
   }
 }

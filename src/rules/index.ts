@@ -2,7 +2,7 @@
 export type { CompareOp, Expr, FunctionName, Literal, LogicalOp, SetItem, Span } from "./ast.js";
 export type { RulesError } from "./rules-error.js";
 export { parseExpression, FUNCTION_NAMES, MAX_NESTING_DEPTH } from "./parse-expression.js";
-export { printExpression, printLiteral, printSetItem, printString } from "./print-expression.js";
+export { printExpression, printLiteral, printRegex, printSetItem, printString } from "./print-expression.js";
 export { FIELD_CATALOG, FIELD_NAMES, JA4_SIGNAL_KEYS, lookupField } from "./field-catalog.js";
 export type { FieldInfo, FieldType } from "./field-catalog.js";
 export { checkExpression, expressionType } from "./check-expression.js";

@@ -1,5 +1,6 @@
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import type { RulesError } from "./rules-error.js";
+import { findLoneSurrogate } from "./well-formed-unicode.js";
 
 /**
  * The lexer is context-free, unlike the engine's (which lexes a value according to the field's
@@ -71,7 +72,11 @@ export function lexExpression(
     const next = text[i + 1];
 
     if (ch === '"') {
-      const lexed = lexQuotedString(text, i);
+      // The engine reads the value of `matches`/`~` as a regex literal, with regex escaping rules.
+      const previous = tokens[tokens.length - 1];
+      const isRegex =
+        (previous?.kind === "word" && previous.text === "matches") || (previous?.kind === "symbol" && previous.text === "~");
+      const lexed = isRegex ? lexRegexLiteral(text, i) : lexQuotedString(text, i);
       if (!lexed.ok) return lexed;
       tokens.push({ kind: "string", value: lexed.value, start, end: lexed.end });
       i = lexed.end;
@@ -290,13 +295,56 @@ function lexQuotedString(text: string, start: number): { ok: true; value: string
     plainFrom = i;
   }
   const end = i + 1;
+  const lone = findLoneSurrogate(text, start + 1, i);
+  if (lone !== -1) return fail(LONE_SURROGATE, lone, lone + 1);
   if (bytes === undefined) return { ok: true, value: text.slice(start + 1, i), end };
   flushPlain(i);
   try {
     return { ok: true, value: strictUtf8Decoder.decode(new Uint8Array(bytes)), end };
   } catch {
-    return fail("This string's bytes are not valid UTF-8; bot-policy matches text, not raw bytes.", start, end);
+    // The engine would keep the raw bytes; bot-policy's values are text, so it cannot mean the same.
+    return fail(
+      "This string's escaped bytes are not valid UTF-8: Cloudflare would compare raw bytes, which bot-policy cannot represent; escape whole UTF-8 sequences (e.g. '\\xC3\\xA9' for 'é').",
+      start,
+      end,
+    );
   }
+}
+
+const LONE_SURROGATE = "This string is not well-formed Unicode (a lone surrogate); Cloudflare could never receive it.";
+
+/**
+ * A quoted string on the right of `matches`/`~`, read as the engine reads it: every backslash is
+ * kept for the regex, except that `\"` outside a bracketed class stands for `"`; a `"` inside a
+ * class does not end the literal. The class tracking is the engine's own (a `[` opens, the next
+ * unescaped `]` closes, with no nesting), so `"[[:alpha:]"]"` ends where the engine ends it.
+ */
+function lexRegexLiteral(text: string, start: number): { ok: true; value: string; end: number } | { ok: false; error: RulesError } {
+  let value = "";
+  let inClass = false;
+  let i = start + 1;
+  for (;;) {
+    if (i >= text.length) {
+      return { ok: false, error: { message: "This regular expression has no closing '\"'.", start, end: text.length } };
+    }
+    const c = text[i] as string;
+    if (c === "\\") {
+      const escaped = text[i + 1];
+      if (escaped !== undefined) {
+        value += inClass || escaped !== '"' ? `\\${escaped}` : '"';
+      }
+      i += 2;
+      continue;
+    }
+    if (c === '"' && !inClass) break;
+    if (c === "[" && !inClass) inClass = true;
+    else if (c === "]" && inClass) inClass = false;
+    value += c;
+    i++;
+  }
+  const lone = findLoneSurrogate(value);
+  if (lone !== -1) return { ok: false, error: { message: LONE_SURROGATE, start, end: i + 1 } };
+  return { ok: true, value, end: i + 1 };
 }
 
 function lexRawString(text: string, start: number): { ok: true; value: string; end: number } | { ok: false; error: RulesError } {
@@ -317,5 +365,7 @@ function lexRawString(text: string, start: number): { ok: true; value: string; e
       error: { message: `This raw string has no closing '${terminator}'.`, start, end: text.length },
     };
   }
+  const lone = findLoneSurrogate(text, i + 1, close);
+  if (lone !== -1) return { ok: false, error: { message: LONE_SURROGATE, start: lone, end: lone + 1 } };
   return { ok: true, value: text.slice(i + 1, close), end: close + terminator.length };
 }

@@ -1,6 +1,7 @@
 import type { Expr, Literal, SetItem } from "./ast.js";
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import { FUNCTION_NAMES } from "./parse-expression.js";
+import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode.js";
 
 /*
  * Canonical form (what Cloudflare receives, and what `parseExpression` reads back to the same AST):
@@ -10,8 +11,16 @@ import { FUNCTION_NAMES } from "./parse-expression.js";
  *   `(cf.bot_management.score lt 30) and (not cf.bot_management.verified_bot)`,
  *   `not (http.host eq "a")`, `(a and b) or c` (a nested logical node keeps its parentheses).
  * - Sets are `{"a" "b"}`, `{1..29 99}`, `{192.0.2.0/24 2001:db8::/32}`; arguments are `f(a, b)`.
- * - Strings are always quoted, never raw; `"` and `\` are escaped and every byte outside printable
- *   ASCII (0x20-0x7E) is written `\xHH`, so no value can end the literal or carry a tab or newline.
+ * - Strings are quoted; `"` and `\` are escaped and every byte outside printable ASCII (0x20-0x7E)
+ *   is written `\xHH`, so no value can end the literal or carry a tab or newline.
+ * - A `matches` pattern is a raw string, `r"…"` or `r#"…"#` with just enough `#` that no `"#…` in
+ *   the pattern can end it: the engine reads a raw string byte for byte in every context, whereas a
+ *   quoted string on the right of `matches` follows regex escaping rules of its own (wirefilter's
+ *   regex literal), so `"\\.php"` there is not `\.php`. A raw string has no escapes, so the pattern
+ *   is carried as written: printable non-ASCII characters as UTF-8 (the engine's regex is UTF-8
+ *   text); control and invisible characters cannot appear, because `compileRegex` refuses them
+ *   (the user writes `\t` or `\x{HH}`, which the regex engine reads with the same meaning).
+ * - A string that is not well-formed Unicode (a lone surrogate) has no UTF-8 form: printing throws.
  * - Integers in decimal without leading zeros; floats always with a `.` (`1.0`, `0.05`).
  * An AST that cannot be printed safely (bad field name, invalid IP, empty set…) throws: that is a
  * bug in the code that built it, and printing something else would change the rule's meaning.
@@ -35,6 +44,7 @@ export function printExpression(expr: Expr): string {
 /** Prints a string as a quoted literal that is injection-proof and free of tabs and newlines. */
 export function printString(value: string): string {
   if (PLAIN_STRING.test(value)) return `"${value}"`;
+  requireWellFormed(value);
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -42,7 +52,7 @@ export function printString(value: string): string {
     else if (c === 0x5c) out += "\\\\";
     else if (c >= 0x20 && c <= 0x7e) out += value[i];
     else {
-      // A surrogate pair is one code point: encode both halves together (a lone half becomes U+FFFD).
+      // A surrogate pair is one code point: encode both halves together.
       const isPair = c >= 0xd800 && c <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
       const chunk = isPair ? value.slice(i, i + 2) : value[i];
       if (isPair) i++;
@@ -50,6 +60,28 @@ export function printString(value: string): string {
     }
   }
   return `${out}"`;
+}
+
+/**
+ * Prints a `matches` pattern as a raw string that the engine reads back as exactly `pattern`.
+ * Throws for a pattern no raw string can carry visibly (what `compileRegex` refuses).
+ */
+export function printRegex(pattern: string): string {
+  requireWellFormed(pattern);
+  if (findInvisibleCharacter(pattern) !== undefined) throw new Error(`Cannot print the regex ${JSON.stringify(pattern)}: it contains a control or invisible character.`);
+  let hashes = 0;
+  // With n '#', the literal ends at the first '"' followed by n '#': use one more than any run in the pattern.
+  for (const run of pattern.matchAll(/"(#*)/g)) hashes = Math.max(hashes, (run[1] as string).length + 1);
+  if (hashes > 255) throw new Error("Cannot print a regex containing '\"' followed by 255 '#'.");
+  const fence = "#".repeat(hashes);
+  return `r${fence}"${pattern}"${fence}`;
+}
+
+function requireWellFormed(value: string): void {
+  const lone = findLoneSurrogate(value);
+  if (lone !== -1) {
+    throw new Error(`Cannot print a string with a lone surrogate (U+${value.charCodeAt(lone).toString(16).toUpperCase()} at offset ${lone}): it has no UTF-8 form.`);
+  }
 }
 
 /** Prints one literal (string, integer, float or IP address). */
@@ -131,6 +163,9 @@ function print(expr: Expr): string {
     case "literal":
       return printLiteral(expr.literal);
     case "compare":
+      if (expr.op === "matches" && expr.right.kind === "literal" && expr.right.literal.type === "string") {
+        return `${printOperand(expr.left)} matches ${printRegex(expr.right.literal.value)}`;
+      }
       return `${printOperand(expr.left)} ${expr.op} ${printOperand(expr.right)}`;
     case "in": {
       if (expr.items.length === 0) throw new Error("Cannot print an empty set: the Rules language has none.");

@@ -174,3 +174,24 @@ describe("expressionType", () => {
     expect(expressionType(parse(text))).toBe(type);
   });
 });
+
+describe("strings that are not well-formed Unicode", () => {
+  const host: Expr = { kind: "field", name: "http.host", span: { start: 0, end: 9 } };
+  const lone = (value: string): Expr => ({ kind: "literal", literal: { type: "string", value }, span: { start: 13, end: 16 } });
+  it.each([
+    ["eq", { kind: "compare", op: "eq", left: host, right: lone("a\ud800") }],
+    ["matches", { kind: "compare", op: "matches", left: host, right: lone("\udc00") }],
+    ["a function argument", { kind: "call", name: "starts_with", args: [host, lone("\ud83d")] }],
+  ] as Array<[string, Expr]>)("are reported in %s, at the literal", (_, expr) => {
+    expect(checkExpression(expr, EDGE_ENTERPRISE)).toEqual([
+      { message: expect.stringContaining("not well-formed Unicode"), start: 13, end: 16 },
+    ]);
+  });
+
+  it("are reported in a set, at the item", () => {
+    const expr: Expr = { kind: "in", left: host, items: [{ type: "string", value: "ok" }, { type: "string", value: "\ud800", span: { start: 20, end: 23 } }] };
+    expect(checkExpression(expr, EDGE_ENTERPRISE)).toEqual([
+      { message: expect.stringContaining("not well-formed Unicode"), start: 20, end: 23 },
+    ]);
+  });
+});

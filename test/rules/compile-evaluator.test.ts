@@ -197,8 +197,11 @@ describe("strings and patterns", () => {
   it.each([
     ['http.user_agent contains "bot"', "Googlebot/2.1", true],
     ['http.user_agent contains "Bot"', "Googlebot/2.1", false],
-    ['http.user_agent matches "^curl/\\\\d"', "curl/8.1", true],
-    ['http.user_agent matches "^curl/\\\\d"', "xcurl/8.1", false],
+    ['http.user_agent matches "^curl/\\d"', "curl/8.1", true],
+    ['http.user_agent matches "^curl/\\d"', "xcurl/8.1", false],
+    // A quoted regex keeps its backslashes: "\\d" is the regex \\d, a backslash then 'd'.
+    ['http.user_agent matches "^curl/\\\\d"', "curl/8.1", false],
+    ['http.user_agent matches "^curl/\\\\d"', "curl/\\d", true],
     ['http.user_agent matches "(?i)^CURL"', "curl/8.1", true],
     ['http.user_agent matches "bot$"', "a bot\n", false],
     ['http.request.uri.path wildcard "/admin/*"', "/ADMIN/users", true],

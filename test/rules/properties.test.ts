@@ -83,7 +83,9 @@ const { expr: randomExpr } = fc.letrec<{ expr: Expr; operand: Expr; call: Expr }
   expr: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fieldNode,
-    fc.tuple(fc.constantFrom(...COMPARE_OPS), tie("operand"), literalNode).map(([op, left, right]): Expr => ({ kind: "compare", op, left, right })),
+    fc.tuple(fc.constantFrom(...COMPARE_OPS), tie("operand"), literalNode).map(([op, left, right]): Expr => ({ kind: "compare", op, left, right }))
+      // A `matches` pattern is printed raw, so it may not hold invisible characters (compileRegex refuses them; see regex-properties.test.ts).
+      .filter((node) => !(node.kind === "compare" && node.op === "matches" && node.right.kind === "literal" && node.right.literal.type === "string" && /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(node.right.literal.value))),
     fc.tuple(tie("operand"), fc.array(setItem, { minLength: 1, maxLength: 4 })).map(([left, items]): Expr => ({ kind: "in", left, items })),
     fc.tuple(tie("operand"), fc.stringMatching(/^[a-z0-9_]{1,10}$/)).map(([left, list]): Expr => ({ kind: "in_list", left, list })),
     tie("expr").map((operand): Expr => ({ kind: "not", operand })),

@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { compileRegex } from "../../src/rules/compile-regex.js";
+import { compileEvaluator } from "../../src/rules/compile-evaluator.js";
+import { parseExpression } from "../../src/rules/parse-expression.js";
+
+function matches(pattern: string, value: string): boolean {
+  const compiled = compileRegex(pattern);
+  if (!compiled.ok) throw new Error(`'${pattern}' was refused: ${compiled.reason}`);
+  return compiled.matcher(value);
+}
+
+describe("compileRegex: Cloudflare's meaning (Rust regex, Unicode mode off, matching bytes)", () => {
+  // [pattern, value, matches?]
+  const CASES: Array<[string, string, boolean]> = [
+    ["bot", "a Bot and a bot", true],
+    ["^curl/\\d", "curl/8.1", true],
+    ["^curl/\\d", "xcurl/8.1", false],
+    ["\\.php$", "/index.php", true],
+    ["\\.php$", "/indexXphp", false],
+    // `$` is the end of the text, never before a final newline; `.` stops at a newline.
+    ["bot$", "a bot\n", false],
+    ["(?m)bot$", "a bot\nnext", true],
+    ["a.b", "a\nb", false],
+    ["(?s)a.b", "a\nb", true],
+    // `.` and negated classes match one byte: 'é' is two.
+    ["^.$", "é", false],
+    ["^..$", "é", true],
+    ["^[^a]{2}$", "é", true],
+    ["^\\W\\W$", "é", true],
+    // A literal non-ASCII character is its UTF-8 bytes, repeated as a whole.
+    ["^é+$", "ééé", true],
+    ["^\\x{E9}$", "é", true],
+    ["^\\u00E9$", "é", true],
+    ["^\\U{1F600}$", "😀", true],
+    // `\xHH` is one byte: \xE9 is the first byte of U+9648 '陈', not 'é'.
+    ["\\xE9", "陈", true],
+    ["\\xE9", "é", false],
+    ["^\\xC3\\xA9$", "é", true],
+    // (?i) folds ASCII only: RE2 alone would match the Kelvin sign for 'k'.
+    ["(?i)^k$", "K", true],
+    ["(?i)^k$", "\u212a", false],
+    ["(?i)^s$", "\u017f", false],
+    ["(?i)curl", "CURL/8", true],
+    ["(?i)[^a]", "A", false],
+    ["(?i)^[[:upper:]]+$", "abc", true],
+    // A byte is never folded, though Latin-1 pairs 0xE9 with 0xC9 ('ɐ' is C9 90).
+    ["(?i)\\xE9", "\u0250", false],
+    // ASCII classes; Rust's \s includes \x0B (RE2's does not).
+    ["^\\s$", "\v", true],
+    ["^[\\s]$", "\v", true],
+    ["\\S", " \t\n\v\f\r", false],
+    ["^\\d+$", "١٢", false],
+    ["^\\w+$", "é", false],
+    ["\\bbot\\b", "a bot!", true],
+    ["[[:alpha:]]+\\.php", "/Index.php", true],
+    ["^[[:^alpha:]]$", "1", true],
+    // Escaping any ASCII punctuation is fine.
+    ["^\\-\\#\\~\\ \\/\\\"$", "-#~ /\"", true],
+    // Classes: ']' first is literal, '-' at an end is literal.
+    ["^[]a]$", "]", true],
+    ["^[^]a]$", "b", true],
+    ["^[a-]$", "-", true],
+    ["^[-a]$", "-", true],
+    ["^[\\[\\]]+$", "[]", true],
+    // Verbose mode drops whitespace and a trailing comment.
+    ["(?x) ^ a  b  c $ # three letters", "abc", true],
+    ["(?x)^a\\ b$", "a b", true],
+    ["(?x)^a{ 2 }$", "aa", true],
+    // Flags are scoped to their group.
+    ["(?i:A)b", "aB", false],
+    ["(?i:A)b", "ab", true],
+    ["a(?i)b|c", "aB", true],
+    ["(?P<major>\\d+)\\.(?<minor>\\d+)", "1.2", true],
+    ["^a{2,3}$", "aaaa", false],
+    ["^a{2,}$", "aaaa", true],
+    ["(?U)^a+$", "aaa", true],
+    ["^(?:ab)+$", "abab", true],
+    ["^(?:ab)+$", "aba", false],
+    ["\\Ab\\z", "b", true],
+  ];
+  it.each(CASES)("%j on %j is %s", (pattern, value, expected) => {
+    expect(matches(pattern, value)).toBe(expected);
+  });
+});
+
+describe("compileRegex refuses what Cloudflare rejects or would read differently", () => {
+  // [pattern, reason fragment]
+  const REFUSED: Array<[string, string]> = [
+    ["(", "unclosed '('"],
+    ["a)", "unopened ')'"],
+    ["[a", "unclosed '['"],
+    ["\\", "lone backslash"],
+    ["*a", "missing argument"],
+    ["(?=a)b", "look-around"],
+    ["(?!a)b", "look-around"],
+    ["(?<=a)b", "look-around"],
+    ["(?<!a)b", "look-around"],
+    ["(a)\\1", "back-references"],
+    ["(?P<n>a)(?P=n)", "back-references"],
+    ["\\p{Greek}", "Unicode classes"],
+    ["\\pL", "Unicode classes"],
+    ["(?u).", "Unicode mode"],
+    ["(?R)a$", "CRLF mode"],
+    ["(?i)é", "case-insensitively"],
+    ["(?i)\\x{E9}", "case-insensitively"],
+    ["[é]", "non-ASCII character U+00E9"],
+    ["[\\x{E9}]", "non-ASCII character U+00E9"],
+    ["(?i)[\\x80-\\xFF]", "byte above"],
+    ["[a&&b]", "set operations ('&&')"],
+    ["[a~~b]", "set operations ('~~')"],
+    ["[[a]b]", "nested character classes"],
+    ["[[:alpah:]]", "nested character classes"],
+    ["\\Q.\\E", "'\\Q' is not a known escape"],
+    ["\\Z", "'\\Z' is not a known escape"],
+    ["\\é", "only ASCII punctuation"],
+    ["\\<word", "word boundary"],
+    ["\\b{start}", "'\\b{…}'"],
+    ["a{1001}", "limited to 1000"],
+    ["a{3,2}", "reversed"],
+    ["a{,5}", "counted repetition"],
+    ["{", "counted repetition"],
+    ["[z-a]", "reversed"],
+    ["(?P<n>a)(?P<n>b)", "used twice"],
+    ["(?<1a>x)", "not a valid capture group name"],
+    ["(?)", "empty flag group"],
+    ["(?ii)", "repeated"],
+    ["(?i-)", "ends with '-'"],
+    ["(?y)", "unknown flag 'y'"],
+    ["\\x{D800}", "not a valid Unicode scalar value"],
+    ["\\x{110000}", "not a valid Unicode scalar value"],
+    ["\\xZZ", "not a valid Unicode scalar value"],
+    ["(?x)[ a]", "verbose mode"],
+    // What a printed rule could not show.
+    ["a\tb", "invisible character U+0009"],
+    ["a\nb", "invisible character U+000A"],
+    ["a\u202eb", "invisible character U+202E"],
+    ["\ud800", "not well-formed Unicode"],
+    [`"${"#".repeat(255)}`, "no raw string can hold"],
+  ];
+  it.each(REFUSED)("%j", (pattern, reason) => {
+    const compiled = compileRegex(pattern);
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.reason).toContain(reason);
+  });
+});
+
+describe("matches runs in linear time", () => {
+  // A backtracking engine needs about 2^10000 steps for this; the test would hit its timeout.
+  it("decides ^(a+)+$ against a 10,000-character user agent", () => {
+    const parsed = parseExpression('http.user_agent matches r"^(a+)+$"');
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const evaluate = compileEvaluator(parsed.expr);
+    expect(evaluate({ "http.user_agent": `${"a".repeat(10_000)}!` })).toBe(false);
+    expect(evaluate({ "http.user_agent": "a".repeat(10_000) })).toBe(true);
+  });
+
+  it("decides nested alternations against a long non-ASCII value", () => {
+    expect(matches("^(é|é|\\xC3\\xA9)*x$", "é".repeat(5_000))).toBe(false);
+  });
+});
