@@ -19,6 +19,32 @@ export const catalog = {
   BP106: { severity: "error", summary: "Several YAML documents", message: () => `A policy file holds one YAML document; found more than one.` },
   BP107: { severity: "error", summary: "Empty file", message: () => `The file is empty; a policy starts with 'version: 1'.` },
   BP108: { severity: "error", summary: "YAML tag", message: (tag: string) => `Unsupported YAML tag '${tag}'.` },
+  BP109: {
+    severity: "error",
+    summary: "Undefined YAML alias",
+    message: (name: string) => `Alias '*${name}' refers to no anchor: define '&${name}' before it is used.`,
+  },
+  BP110: { severity: "error", summary: "Key is not a name", message: (what: string) => `A map key must be a name, not ${what}.` },
+  BP111: {
+    severity: "error",
+    summary: "YAML nested too deep",
+    message: (limit: number) => `The YAML nests lists and maps more than ${limit} levels deep; bot-policy refuses to read it.`,
+  },
+  BP112: {
+    severity: "warning",
+    summary: "Special file skipped",
+    message: (kind: string) => `This is ${kind}, not a regular file; it is skipped and never opened.`,
+  },
+  BP113: {
+    severity: "warning",
+    summary: "Sub-folder not read",
+    message: (folder: string) => `Folder '${folder}' holds YAML files that are not read: policies and tests must be directly in 'policies/'.`,
+  },
+  BP114: {
+    severity: "warning",
+    summary: "File name not read",
+    message: (name: string) => `'${name}' is not read: policy and test files end in '.yaml' or '.yml', in lowercase.`,
+  },
 
   // BP15x — stack configuration (Pulumi.<stack>.yaml); the message names the stack and key.
   BP150: { severity: "error", summary: "Stack file missing", message: (detail: string) => detail },

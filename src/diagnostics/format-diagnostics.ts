@@ -45,7 +45,8 @@ export function formatPretty(diagnostics: readonly Diagnostic[], sources: Readon
 function sourceLineReader(sources: ReadonlyMap<string, string>): (file: string, line: number) => string | undefined {
   const split = new Map<string, readonly string[] | undefined>();
   return (file, line) => {
-    if (!split.has(file)) split.set(file, sources.get(file)?.split(/\r?\n/));
+    // A byte order mark is not text: printed, it would sit between the gutter and the line.
+    if (!split.has(file)) split.set(file, sources.get(file)?.replace(/^\uFEFF/, "").split(/\r?\n/));
     return split.get(file)?.[line - 1];
   };
 }
