@@ -6,6 +6,7 @@ import { listStacks, loadStackFile } from "../stack/load-stack-file.js";
 import { compileProject } from "../compile/compile-project.js";
 import { hasErrors } from "../diagnostics/catalog.js";
 import { reportDiagnostics, UsageError, type Io } from "./io.js";
+import { readProjectFiles } from "./read-project-files.js";
 
 /** What `compileProject` returns. */
 export type CompiledProject = ReturnType<typeof compileProject>;
@@ -30,6 +31,9 @@ export interface ProjectContext {
 /** Reads the chosen stack and the `--now` date; a missing stack file is a usage error. */
 export function resolveProject(flags: ProjectFlags): ProjectContext {
   const dir = resolve(flags.dir);
+  // TEMPORARY (cli helper): only for its usage errors (--dir, policies/, the stack's file) until the
+  // pipeline takes the files map; its diagnostics would repeat the loader's.
+  readProjectFiles(flags.dir, flags.stack === undefined ? {} : { stack: flags.stack });
   const now = parseNow(flags.now);
   if (flags.stack === undefined) return { dir, now, diagnostics: [] };
   const stacks = listStacks(dir);
