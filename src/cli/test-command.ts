@@ -1,4 +1,7 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import pc from "picocolors";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { hasErrors } from "../diagnostics/catalog.js";
 import { compileProject } from "../compile/compile-project.js";
 import { listTestFiles, loadTestFiles } from "../load/load-policies.js";
@@ -12,6 +15,8 @@ export function testCommand(files: string[], flags: ProjectFlags & { format: "pr
   const project = resolveProject(flags);
   const chosen = files.length > 0 ? files : listTestFiles(project.dir);
   if (chosen.length === 0) throw new UsageError("No test files: add policies/<name>.test.yaml or name files to run.");
+  // A test file named on the command line that cannot be read is a usage error, never "PASS: 0/0".
+  for (const file of files) checkTestFile(project.dir, file);
   const sources = new Map<string, string>();
   const loaded = loadTestFiles(project.dir, chosen, sources);
 
@@ -39,7 +44,7 @@ export function testCommand(files: string[], flags: ProjectFlags & { format: "pr
     io.stdout(`${JSON.stringify({ summary: summarize(report), cases: report.cases, coverage: report.coverage, diagnostics }, null, 2)}\n`);
   } else {
     reportDiagnostics(io, diagnostics, "pretty", sources);
-    io.stdout(formatReport(report, io.color));
+    io.stdout(formatReport(report, io.color, invalidFiles(loaded.diagnostics)));
   }
   const failed = report.cases.some((c) => !c.passed) || hasErrors(diagnostics);
   return failed ? EXIT.findings : EXIT.ok;
@@ -55,11 +60,36 @@ function summarize(report: TestReport) {
   return { passed, failed: report.cases.length - passed, total: report.cases.length };
 }
 
-/** `PASS: n/total` (or `FAIL`), then per-zone coverage naming rules no case exercised. */
-export function formatReport(report: TestReport, color = false): string {
+/** A named test file must be a readable file in the project; anything else is a usage error. */
+function checkTestFile(dir: string, file: string): void {
+  let stats;
+  try {
+    stats = statSync(join(dir, file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `No test file '${file}' in '${dir}'.` : `Cannot read the test file '${file}': ${code ?? String(error)}.`);
+  }
+  if (!stats.isFile()) throw new UsageError(`The test file '${file}' is not a regular file.`);
+}
+
+/** How many test files were refused (unreadable, not YAML, or not the test schema). */
+function invalidFiles(diagnostics: readonly Diagnostic[]): number {
+  return new Set(diagnostics.filter((d) => d.severity === "error").map((d) => d.file)).size;
+}
+
+/**
+ * `PASS: n/total` (or `FAIL`), then per-zone coverage naming rules no case exercised. A refused
+ * test file fails the run even when every case that ran passed, so it never reads as a pass.
+ */
+export function formatReport(report: TestReport, color = false, invalid = 0): string {
   const c = pc.createColors(color);
   const { passed, failed, total } = summarize(report);
-  const lines = [failed === 0 && report.diagnostics.length === 0 ? c.green(`PASS: ${passed}/${total}`) : c.red(`FAIL: ${failed}/${total} failed, ${passed} passed`)];
+  const refused = invalid === 0 ? "" : `${invalid} test file${invalid === 1 ? "" : "s"} invalid; `;
+  const summary =
+    failed === 0 && report.diagnostics.length === 0 && invalid === 0
+      ? c.green(`PASS: ${passed}/${total}`)
+      : c.red(total === 0 ? `FAIL: ${refused}no test case ran` : `FAIL: ${refused}${failed}/${total} failed, ${passed} passed`);
+  const lines = [summary];
   for (const zone of report.coverage) {
     const line = `coverage ${zone.zone}: ${zone.exercised.length}/${zone.rules.length} rules exercised`;
     lines.push(zone.missed.length === 0 ? line : `${line}; not exercised: ${zone.missed.join(", ")}`);
