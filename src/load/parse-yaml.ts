@@ -1,4 +1,4 @@
-import { Alias, CST, isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { Alias, Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node } from "yaml";
 import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
@@ -6,11 +6,11 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 export const MAX_ALIAS_COUNT = 100;
 
 /**
- * How deep collections may nest. Far above any real policy (and above the Rules engine's own
- * nesting limit of 128, which a deep `when` meets first), low enough that no later stage, all of
- * which recurse, can exhaust the stack.
+ * How deep collections may nest. Far above any real policy, low enough that neither the YAML
+ * composer nor any later stage (all of which recurse) can exhaust the stack: the composer fails
+ * near 800 levels, and when it does, V8 can abort the whole process while compiling a regex.
  */
-export const MAX_NESTING_DEPTH = 512;
+export const MAX_NESTING_DEPTH = 256;
 
 /** The byte order mark some editors put at the start of a file; it is not part of the text. */
 const BOM = "\uFEFF";
@@ -36,16 +36,20 @@ export type ValuePath = ReadonlyArray<string | number>;
 export function parseYaml(file: string, input: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
   const text = input.startsWith(BOM) ? input.slice(BOM.length) : input;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const at = (offset: number, end?: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, length: Math.max(1, (end ?? offset + 1) - offset) };
   };
+  // What parseDocument does, split in two so that nesting is measured on the syntax tree (built
+  // without recursion) before the composer, which recurses once per level, ever sees it.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tooDeep = findTooDeep(tokens);
+  if (tooDeep !== undefined) return { diagnostics: [makeDiagnostic("BP111", at(tooDeep), MAX_NESTING_DEPTH)] };
+  const doc = composeOne(tokens, text.length);
   const errors = [...doc.errors, ...doc.warnings];
-  // The parser catches its own stack overflow and then reports every level it unwinds: one
-  // diagnostic says it all.
+  // Should the composer still run out of stack, it reports every level it unwinds: one diagnostic.
   const exhausted = errors.find((error) => error.code === "RESOURCE_EXHAUSTION");
-  if (exhausted) return { diagnostics: [makeDiagnostic("BP111", at(deepestFlowStart(text) ?? exhausted.pos[0]), MAX_NESTING_DEPTH)] };
+  if (exhausted) return { diagnostics: [makeDiagnostic("BP111", at(exhausted.pos[0]), MAX_NESTING_DEPTH)] };
   const diagnostics: Diagnostic[] = [];
   for (const error of errors) {
     const [start, end] = error.pos;
@@ -83,27 +87,25 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
 /**
  * Finds what YAML allows but a policy cannot hold, walking the document once: aliases to no anchor
  * (which `toJS` would report as a bare ReferenceError), keys that are collections or null (which
- * `toJS` would silently turn into strings such as "[ a, b ]" or ""), and nesting beyond
- * MAX_NESTING_DEPTH. The walk stops at that depth, so it cannot overflow the stack itself.
+ * `toJS` would silently turn into strings such as "[ a, b ]" or ""). Its recursion is bounded by
+ * MAX_NESTING_DEPTH, checked before.
  */
 function checkStructure(doc: Document.Parsed, at: (offset: number, end?: number) => Location): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  let tooDeep = false;
-  const walk = (node: unknown, depth: number): void => {
-    if (tooDeep) return;
+  // Anchors seen so far, in document order: an alias may only name one defined before it. (Asking
+  // each alias to resolve itself would walk the whole document once per alias.)
+  const anchors = new Set<string>();
+  const walk = (node: unknown): void => {
     if (isAlias(node)) {
-      if (node.resolve(doc) === undefined) diagnostics.push(makeDiagnostic("BP109", at(node.range?.[0] ?? 0, node.range?.[1]), node.source));
+      if (!anchors.has(node.source)) diagnostics.push(makeDiagnostic("BP109", at(node.range?.[0] ?? 0, node.range?.[1]), node.source));
       return;
     }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor !== undefined) anchors.add(anchor);
     if (!isCollection(node)) return;
-    if (depth > MAX_NESTING_DEPTH) {
-      tooDeep = true;
-      diagnostics.push(makeDiagnostic("BP111", at(node.range?.[0] ?? 0), MAX_NESTING_DEPTH));
-      return;
-    }
     for (const item of node.items) {
       if (!isPair(item)) {
-        walk(item, depth + 1);
+        walk(item);
         continue;
       }
       const key = item.key as Node | null;
@@ -112,42 +114,53 @@ function checkStructure(doc: Document.Parsed, at: (offset: number, end?: number)
         const start = key?.range?.[0] ?? (item.value as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0;
         const end = key?.range?.[1];
         diagnostics.push(withHint(makeDiagnostic("BP110", at(start, end !== undefined && end > start ? end : undefined), keyProblem), keyHint(key)));
-      } else if (isAlias(key)) {
-        walk(key, depth + 1);
+      } else {
+        walk(key);
       }
-      walk(item.value, depth + 1);
+      walk(item.value);
     }
   };
-  walk(doc.contents, 1);
+  walk(doc.contents);
   return diagnostics;
 }
 
-/**
- * The offset of the outermost `[` or `{` of the most deeply nested flow collection. Where the
- * parser ran out of stack depends on the machine; this place does not. Lexing is iterative.
- */
-function deepestFlowStart(text: string): number | undefined {
-  let offset = 0;
-  let depth = 0;
-  let runStart = 0;
-  let deepest = 0;
-  let result: number | undefined;
-  for (const token of new Lexer().lex(text)) {
-    const type = CST.tokenType(token);
-    if (type === "flow-seq-start" || type === "flow-map-start") {
-      if (depth === 0) runStart = offset;
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        result = runStart;
-      }
-    } else if ((type === "flow-seq-end" || type === "flow-map-end") && depth > 0) {
-      depth--;
+/** Composes the first document of a token stream; a second one is a MULTIPLE_DOCS error, as in parseDocument. */
+function composeOne(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer({ uniqueKeys: true, keepSourceTokens: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents."));
+      break;
     }
-    // Control tokens (document, scalar and flow-error markers) are not part of the text.
-    if (type !== "doc-mode" && type !== "scalar" && type !== "flow-error-end") offset += token.length;
   }
-  return result;
+  // compose(…, forceDoc = true) yields a document even for an empty text.
+  return doc!;
+}
+
+/**
+ * The offset of the first collection nested deeper than MAX_NESTING_DEPTH, in document order, or
+ * undefined. Walks the syntax tree with an explicit stack: no recursion, whatever the depth.
+ */
+function findTooDeep(tokens: readonly CST.Token[]): number | undefined {
+  const stack: Array<[CST.Token, number]> = tokens.map((token): [CST.Token, number] => [token, 0]).reverse();
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [token, depth] = entry;
+    if (token.type === "document") {
+      if (token.value) stack.push([token.value, depth]);
+    } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
+      if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
+      const children: CST.Token[] = [];
+      for (const item of token.items) {
+        if ("key" in item && item.key) children.push(item.key);
+        if (item.value) children.push(item.value);
+      }
+      for (const child of children.reverse()) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
 }
 
 /** Why a map key cannot name anything, or undefined when it is a usable name. */

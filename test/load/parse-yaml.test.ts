@@ -36,14 +36,18 @@ describe("parseYaml", () => {
     expect(parseYaml("a.yaml", "'null': x\n").source?.value).toEqual({ null: "x" });
   });
 
-  it("refuses flow nesting a few thousand deep with one located diagnostic, never a stack overflow", () => {
+  it("refuses flow nesting a few thousand deep with one diagnostic, at the first list too deep, never a stack overflow", () => {
+    // The map is level 1, so the list that crosses the limit is the (limit - 1)th '[', after 'b: '.
+    const column = 4 + MAX_NESTING_DEPTH - 1;
     const { diagnostics } = parseYaml("a.yaml", `a: 1\nb: ${"[".repeat(5000)}\n`);
-    expect(diagnostics).toEqual([expect.objectContaining({ code: "BP111", line: 2, column: 4 })]);
+    expect(diagnostics).toEqual([expect.objectContaining({ code: "BP111", line: 2, column })]);
+    expect(diagnostics[0]?.message).toBe(`The YAML nests lists and maps more than ${MAX_NESTING_DEPTH} levels deep; bot-policy refuses to read it.`);
     const closed = parseYaml("a.yaml", `b: ${"[".repeat(3000)}x${"]".repeat(3000)}\n`).diagnostics;
-    expect(closed.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(["BP111 1:4"]);
+    expect(closed.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual([`BP111 1:${column}`]);
+    expect(parseYaml("a.yaml", `b: ${"[".repeat(MAX_NESTING_DEPTH - 1)}${"]".repeat(MAX_NESTING_DEPTH - 1)}\n`).diagnostics).toEqual([]);
   });
 
-  it("refuses nesting beyond the limit that the parser itself survives", () => {
+  it("refuses block nesting beyond the limit just the same", () => {
     const depth = MAX_NESTING_DEPTH + 10;
     const text = `${"- ".repeat(depth)}x\n`;
     expect(found(text)).toEqual([`BP111 1:${2 * MAX_NESTING_DEPTH + 1}`]);
