@@ -90,7 +90,7 @@ function describeWriteError(error: unknown): string {
  * Folders of `out` that an earlier run wrote for zones no longer compiled: those holding only
  * artifact files. A folder with anything else in it (a user's own file, a sub-folder) is left alone.
  */
-export function staleZoneFolders(out: string, zones: ReadonlySet<string>): string[] {
+function staleZoneFolders(out: string, zones: ReadonlySet<string>): string[] {
   const artifacts = new Set<string>(Object.values(ARTIFACT_FILES));
   let entries: string[];
   try {

@@ -14,7 +14,7 @@ import { validateCommand } from "./validate-command.js";
  * The version in package.json, found by walking up from this module: it runs from `src/cli` under
  * tsx and vitest, and from `dist/src/cli` when built.
  */
-export function packageVersion(): string {
+function packageVersion(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const file = join(dir, "package.json");
     if (existsSync(file)) {
@@ -30,7 +30,7 @@ export function packageVersion(): string {
  * impossible dates such as 2026-02-30 (it rolls them over to March), so the date must read back
  * unchanged.
  */
-export function parseDateOption(text: string): string {
+function parseDateOption(text: string): string {
   const date = new Date(`${text}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
     throw new UsageError(`--now takes a real date as YYYY-MM-DD, not '${text}'.`);

@@ -12,7 +12,7 @@ import { UsageError } from "./io.js";
 const REQUEST_POINTER = "/cases/0/request";
 
 /** The file name diagnostics use for a request given inline on the command line. */
-export const INLINE_REQUEST = "--request";
+const INLINE_REQUEST = "--request";
 
 /** A request read from `--request`: the value, or diagnostics located in its text. */
 export type ReadRequestResult = { request: Record<string, unknown> } | { diagnostics: Diagnostic[]; file: string; text: string };
