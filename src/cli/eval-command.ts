@@ -1,26 +1,18 @@
-import { existsSync, readFileSync } from "node:fs";
 import { compileZoneProgram, decide } from "../evaluate/decide.js";
 import { requestFields } from "../evaluate/request-fields.js";
-import { EXIT, UsageError, type Io } from "./io.js";
+import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
 import { compileForCommand, type ProjectFlags } from "./project-context.js";
-
-/** Reads `--request`: inline JSON, or the path of a file holding it. */
-export function readRequest(text: string): Record<string, unknown> {
-  const json = text.trimStart().startsWith("{") ? text : existsSync(text) ? readFileSync(text, "utf8") : undefined;
-  if (json === undefined) throw new UsageError(`--request takes a JSON object or the path of a file holding one; '${text}' is neither.`);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    throw new UsageError(`--request is not valid JSON: ${(error as Error).message}`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError("--request must be a JSON object of policy fields.");
-  return value as Record<string, unknown>;
-}
+import { readRequest } from "./read-request.js";
 
 /** `bot-policy eval --request JSON|FILE [--zone Z]`: one decision, as one JSON line. */
 export function evalCommand(flags: ProjectFlags & { request: string; zone?: string }, io: Io): number {
-  const request = readRequest(flags.request);
+  const read = readRequest(flags.request);
+  // A request the schema refuses is a mistake in the command's input: located diagnostics, exit 2.
+  if ("diagnostics" in read) {
+    reportDiagnostics(io, read.diagnostics, "pretty", new Map([[read.file, read.text]]));
+    return EXIT.usage;
+  }
+  const { request } = read;
   const compiled = compileForCommand(flags, io);
   if (!compiled) return EXIT.findings;
   const { plans } = compiled.result;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { compileCommand } from "./compile-command.js";
@@ -9,19 +10,48 @@ import { EXIT, processIo, UsageError, type Io } from "./io.js";
 import { planCommand } from "./plan-command.js";
 import { validateCommand } from "./validate-command.js";
 
+/**
+ * The version in package.json, found by walking up from this module: it runs from `src/cli` under
+ * tsx and vitest, and from `dist/src/cli` when built.
+ */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (manifest.name === "bot-policy" && manifest.version !== undefined) return manifest.version;
+    }
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
+
+/**
+ * Parses `--now`: a real calendar date as YYYY-MM-DD, at midnight UTC. `Date.parse` alone accepts
+ * impossible dates such as 2026-02-30 (it rolls them over to March), so the date must read back
+ * unchanged.
+ */
+function parseDateOption(text: string): string {
+  const date = new Date(`${text}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new UsageError(`--now takes a real date as YYYY-MM-DD, not '${text}'.`);
+  }
+  return text;
+}
+
 /** Builds the command line; each action stores its exit code in `state`. */
 function buildProgram(io: Io, state: { code: number }): Command {
   const program = new Command("bot-policy")
     .description("Cloudflare bot management as code: check, compile, test and plan YAML bot policies.")
     .showHelpAfterError("(run 'bot-policy --help' for usage)")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .version(packageVersion(), "-V, --version", "print the version of bot-policy")
     .exitOverride();
 
   const project = (command: Command): Command =>
     command
       .option("--dir <dir>", "project folder (holds policies/ and Pulumi.<stack>.yaml)", ".")
       .option("--stack <stack>", "apply this stack's config (zones, plans, mode)")
-      .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)");
+      .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)", parseDateOption);
 
   project(program.command("validate").description("check every policy; print diagnostics"))
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "github"]).default("pretty"))

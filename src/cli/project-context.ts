@@ -4,7 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { compileProject } from "../compile/compile-project.js";
 import type { CompiledProject, ProjectFiles } from "../model/project.js";
 import type { StackConfig } from "../model/stack.js";
-import { listStacks, loadStackFile } from "../stack/load-stack-file.js";
+import { stackFileName, stackFromFiles } from "../stack/parse-stack-file.js";
 import { reportDiagnostics, UsageError, type Io } from "./io.js";
 import { readProjectFiles } from "./read-project-files.js";
 
@@ -29,25 +29,19 @@ export interface ProjectContext {
 export function resolveProject(flags: ProjectFlags): ProjectContext {
   const dir = resolve(flags.dir);
   const now = parseNow(flags.now);
-  const { files, diagnostics } = readProjectFiles(dir);
+  const { files, diagnostics } = readProjectFiles(dir, flags.stack === undefined ? {} : { stack: flags.stack });
   const context: ProjectContext = { dir, files, now, diagnostics };
   if (flags.stack === undefined) return context;
-  const loaded = readStack(dir, flags.stack);
+  // The stack a command is run with must exist: a wrong name is a mistake in the command line.
+  if (!files.has(stackFileName(flags.stack))) {
+    const stacks = [...files.keys()].map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+    const known = stacks.length === 0 ? "there are no Pulumi.<stack>.yaml files" : `known stacks: ${stacks.join(", ")}`;
+    throw new UsageError(`Unknown stack '${flags.stack}' (${known}).`);
+  }
+  const loaded = stackFromFiles(files, flags.stack);
   diagnostics.push(...loaded.diagnostics);
   if (loaded.config) context.stack = loaded.config;
   return context;
-}
-
-/** Reads `Pulumi.<stack>.yaml`; a stack without a file is a usage error. */
-export function readStack(dir: string, stack: string): ReturnType<typeof loadStackFile> {
-  const stacks = listStacks(dir);
-  // A fully qualified stack (org/project/dev) reads Pulumi.dev.yaml, as the Pulumi CLI does.
-  const name = stack.split("/").pop() ?? stack;
-  if (!stacks.includes(name)) {
-    const known = stacks.length === 0 ? "there are no Pulumi.<stack>.yaml files" : `known stacks: ${stacks.join(", ")}`;
-    throw new UsageError(`Unknown stack '${stack}' (${known}).`);
-  }
-  return loadStackFile(dir, stack);
 }
 
 function parseNow(text: string | undefined): Date {

@@ -1,13 +1,15 @@
-import pc from "picocolors";
-import { hasErrors } from "../diagnostics/catalog.js";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
+import pc from "picocolors";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { hasErrors } from "../diagnostics/catalog.js";
 import { checkTestSchema } from "../check/check-schema.js";
 import { compileProject } from "../compile/compile-project.js";
 import { parseProjectFiles, testFileNames } from "../load/load-policies.js";
 import { runPolicyTests, type PlanSource, type TestReport } from "../testing/run-policy-tests.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
-import { readStack, resolveProject, type ProjectFlags } from "./project-context.js";
+import { stackFromFiles } from "../stack/parse-stack-file.js";
+import { resolveProject, type ProjectFlags } from "./project-context.js";
 
 /** `bot-policy test [files]`: run policy tests; PASS/FAIL summary and per-rule coverage. */
 export function testCommand(files: string[], flags: ProjectFlags & { format: "pretty" | "json" }, io: Io): number {
@@ -24,7 +26,7 @@ export function testCommand(files: string[], flags: ProjectFlags & { format: "pr
     const cached = cache.get(key);
     if (cached) return cached;
     let result: ReturnType<PlanSource>;
-    const stack = stackName === undefined ? project : { ...project, ...loadStack(project.dir, stackName) };
+    const stack = stackName === undefined ? project : { ...project, ...loadStack(projectFiles, stackName) };
     if (hasErrors(stack.diagnostics)) {
       result = { ok: false, diagnostics: stack.diagnostics };
     } else {
@@ -41,27 +43,36 @@ export function testCommand(files: string[], flags: ProjectFlags & { format: "pr
     io.stdout(`${JSON.stringify({ summary: summarize(report), cases: report.cases, coverage: report.coverage, diagnostics }, null, 2)}\n`);
   } else {
     reportDiagnostics(io, diagnostics, "pretty", projectFiles);
-    io.stdout(formatReport(report, io.color));
+    io.stdout(formatReport(report, io.color, invalidFiles([...parsed.diagnostics, ...checked.diagnostics])));
   }
   const failed = report.cases.some((c) => !c.passed) || hasErrors(diagnostics);
   return failed ? EXIT.findings : EXIT.ok;
 }
 
-/** A test file named on the command line, as a project path; read from disk when outside the project's files. */
+/**
+ * A test file named on the command line, as a project path: a project file (`policies/x.test.yaml`
+ * under `--dir`), else a path from the current folder (absolute or relative), read from disk. A
+ * name that is missing, a folder or a special file is a usage error, never "PASS: 0/0".
+ */
 function addNamedFile(dir: string, file: string, files: Map<string, string>): string {
+  const inProject = file.split(sep).join("/");
+  if (files.has(inProject)) return inProject;
   const path = relative(dir, resolve(file)).split(sep).join("/");
-  if (!files.has(path)) {
-    try {
-      files.set(path, readFileSync(resolve(file), "utf8"));
-    } catch (error) {
-      throw new UsageError(`Cannot read test file '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
-    }
+  if (files.has(path)) return path;
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `No test file '${file}' in '${dir}' or the current folder.` : `Cannot read the test file '${file}': ${code ?? String(error)}.`);
   }
+  if (!stats.isFile()) throw new UsageError(`The test file '${file}' is not a regular file.`);
+  files.set(path, readFileSync(file, "utf8").replace(/^\uFEFF/, ""));
   return path;
 }
 
-function loadStack(dir: string, name: string) {
-  const loaded = readStack(dir, name);
+function loadStack(files: ReadonlyMap<string, string>, name: string) {
+  const loaded = stackFromFiles(files, name);
   return loaded.config ? { stack: loaded.config, diagnostics: loaded.diagnostics } : { diagnostics: loaded.diagnostics };
 }
 
@@ -70,11 +81,24 @@ function summarize(report: TestReport) {
   return { passed, failed: report.cases.length - passed, total: report.cases.length };
 }
 
-/** `PASS: n/total` (or `FAIL`), then per-zone coverage naming rules no case exercised. */
-export function formatReport(report: TestReport, color = false): string {
+/** How many test files were refused (unreadable, not YAML, or not the test schema). */
+function invalidFiles(diagnostics: readonly Diagnostic[]): number {
+  return new Set(diagnostics.filter((d) => d.severity === "error").map((d) => d.file)).size;
+}
+
+/**
+ * `PASS: n/total` (or `FAIL`), then per-zone coverage naming rules no case exercised. A refused
+ * test file fails the run even when every case that ran passed, so it never reads as a pass.
+ */
+export function formatReport(report: TestReport, color = false, invalid = 0): string {
   const c = pc.createColors(color);
   const { passed, failed, total } = summarize(report);
-  const lines = [failed === 0 && report.diagnostics.length === 0 ? c.green(`PASS: ${passed}/${total}`) : c.red(`FAIL: ${failed}/${total} failed, ${passed} passed`)];
+  const refused = invalid === 0 ? "" : `${invalid} test file${invalid === 1 ? "" : "s"} invalid; `;
+  const summary =
+    failed === 0 && report.diagnostics.length === 0 && invalid === 0
+      ? c.green(`PASS: ${passed}/${total}`)
+      : c.red(total === 0 ? `FAIL: ${refused}no test case ran` : `FAIL: ${refused}${failed}/${total} failed, ${passed} passed`);
+  const lines = [summary];
   for (const zone of report.coverage) {
     const line = `coverage ${zone.zone}: ${zone.exercised.length}/${zone.rules.length} rules exercised`;
     lines.push(zone.missed.length === 0 ? line : `${line}; not exercised: ${zone.missed.join(", ")}`);

@@ -19,18 +19,97 @@ export const catalog = {
   BP106: { severity: "error", summary: "Several YAML documents", message: () => `A policy file holds one YAML document; found more than one.` },
   BP107: { severity: "error", summary: "Empty file", message: () => `The file is empty; a policy starts with 'version: 1'.` },
   BP108: { severity: "error", summary: "YAML tag", message: (tag: string) => `Unsupported YAML tag '${tag}'.` },
+  BP109: {
+    severity: "error",
+    summary: "Undefined YAML alias",
+    message: (name: string) => `Alias '*${name}' refers to no anchor: define '&${name}' before it is used.`,
+  },
+  BP110: { severity: "error", summary: "Key is not a name", message: (what: string) => `A map key must be a name, not ${what}.` },
+  BP111: {
+    severity: "error",
+    summary: "YAML nested too deep",
+    message: (limit: number) => `The YAML nests lists and maps more than ${limit} levels deep; bot-policy refuses to read it.`,
+  },
+  BP112: {
+    severity: "warning",
+    summary: "Special file skipped",
+    message: (kind: string) => `This is ${kind}, not a regular file; it is skipped and never opened.`,
+  },
+  BP113: {
+    severity: "warning",
+    summary: "Sub-folder not read",
+    message: (folder: string) => `Folder '${folder}' holds YAML files that are not read: policies and tests must be directly in 'policies/'.`,
+  },
+  BP114: {
+    severity: "warning",
+    summary: "File name not read",
+    message: (name: string) => `'${name}' is not read: policy and test files end in '.yaml' or '.yml', in lowercase.`,
+  },
 
-  // BP15x — stack configuration (Pulumi.<stack>.yaml); the message names the stack and key.
-  BP150: { severity: "error", summary: "Stack file missing", message: (detail: string) => detail },
-  BP151: { severity: "error", summary: "Stack file unreadable", message: (detail: string) => detail },
-  BP152: { severity: "error", summary: "Stack key missing", message: (detail: string) => detail },
-  BP153: { severity: "error", summary: "Stack key unknown", message: (detail: string) => detail },
-  BP154: { severity: "error", summary: "Invalid account id", message: (detail: string) => detail },
-  BP155: { severity: "error", summary: "Invalid stack mode", message: (detail: string) => detail },
-  BP156: { severity: "error", summary: "Invalid zones", message: (detail: string) => detail },
-  BP157: { severity: "error", summary: "Invalid zone id", message: (detail: string) => detail },
-  BP158: { severity: "error", summary: "Invalid zone plan", message: (detail: string) => detail },
-  BP159: { severity: "error", summary: "Invalid routes", message: (detail: string) => detail },
+  // BP15x, BP16x — stack configuration (Pulumi.<stack>.yaml); the message names the stack and key.
+  BP150: {
+    severity: "error",
+    summary: "Stack file missing",
+    message: (file: string, available: string) => `Stack file '${file}' does not exist: ${available}.`,
+  },
+  BP151: { severity: "error", summary: "Stack file unreadable", message: (file: string, problem: string) => `Stack file '${file}' ${problem}.` },
+  BP152: {
+    severity: "error",
+    summary: "Stack key missing",
+    message: (owner: string, kind: "config key" | "key", key: string) => `${owner} is missing the required ${kind} '${key}'.`,
+  },
+  BP153: {
+    severity: "error",
+    summary: "Stack key unknown",
+    message: (owner: string, kind: "config key" | "key", key: string) => `${owner} has an unknown ${kind} '${key}'.`,
+  },
+  BP154: {
+    severity: "error",
+    summary: "Invalid account id",
+    message: (stack: string, value: string) => `Stack '${stack}' has an invalid accountId ${value}: expected 32 lowercase hex characters.`,
+  },
+  BP155: {
+    severity: "error",
+    summary: "Invalid stack mode",
+    message: (stack: string, value: string) => `Stack '${stack}' has an invalid mode ${value}: expected 'enforce' or 'observe'.`,
+  },
+  BP156: {
+    severity: "error",
+    summary: "Invalid zones",
+    message: (subject: string, problem: string, expected: string) => `${subject} ${problem}: expected ${expected}.`,
+  },
+  BP157: {
+    severity: "error",
+    summary: "Invalid zone id",
+    message: (owner: string, value: string) => `${owner} has an invalid zoneId ${value}: expected 32 lowercase hex characters.`,
+  },
+  BP158: {
+    severity: "error",
+    summary: "Invalid zone plan",
+    message: (owner: string, value: string) => `${owner} has an invalid plan ${value}: expected 'free', 'pro', 'business' or 'enterprise'.`,
+  },
+  BP159: { severity: "error", summary: "Invalid routes", message: (owner: string, problem: string) => `${owner} ${problem}.` },
+  BP160: {
+    severity: "error",
+    summary: "Several documents in a stack file",
+    message: (file: string) => `Stack file '${file}' starts a second YAML document here; Pulumi reads a stack file as one document.`,
+  },
+  BP161: {
+    severity: "error",
+    summary: "Secret where a plain value is needed",
+    message: (stack: string, what: string) => `Stack '${stack}' ${what} holds a secure value: only 'riskIntelligenceApiKey' may be a secret.`,
+  },
+  BP162: {
+    severity: "error",
+    summary: "Zone owned twice",
+    message: (stack: string, first: string, second: string, zoneId: string) =>
+      `Stack '${stack}' zones '${first}' and '${second}' share the zoneId '${zoneId}': a zone can be owned by one zone key only.`,
+  },
+  BP163: {
+    severity: "error",
+    summary: "Id read as a number",
+    message: (owner: string, key: string) => `${owner} has ${/^[aeiou]/i.test(key) ? "an" : "a"} ${key} that YAML reads as a number, not as text: quote it.`,
+  },
 
   // BP2xx — the policy schema
   BP201: { severity: "error", summary: "Unknown field", message: (field: string, where: string) => `Unknown field '${field}' in ${where}.` },

@@ -22,10 +22,11 @@ function compareText(a: string, b: string): number {
  */
 export function formatPretty(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, color = false): string {
   const c = pc.createColors(color);
+  const sourceLines = sourceLineReader(sources);
   const blocks = sortDiagnostics(diagnostics).map((d) => {
     const severity = d.severity === "error" ? c.red("error") : c.yellow("warning");
     const lines = [`${c.cyan(d.file)}:${c.yellow(String(d.line))}:${c.yellow(String(d.column))} - ${severity} ${c.gray(d.code)}: ${d.message}`];
-    const sourceLine = sources.get(d.file)?.split(/\r?\n/)[d.line - 1];
+    const sourceLine = sourceLines(d.file, d.line);
     if (sourceLine !== undefined) {
       const gutter = String(d.line);
       const width = Math.max(1, Math.min(d.length ?? 1, sourceLine.length - d.column + 1));
@@ -35,6 +36,19 @@ export function formatPretty(diagnostics: readonly Diagnostic[], sources: Readon
     return lines.join("\n");
   });
   return blocks.length === 0 ? "" : `${blocks.join("\n\n")}\n\n${summarize(diagnostics)}\n`;
+}
+
+/**
+ * Returns a reader of source lines that splits each file once, on first use: splitting the whole
+ * text again for every diagnostic made printing thousands of them quadratic.
+ */
+function sourceLineReader(sources: ReadonlyMap<string, string>): (file: string, line: number) => string | undefined {
+  const split = new Map<string, readonly string[] | undefined>();
+  return (file, line) => {
+    // A byte order mark is not text: printed, it would sit between the gutter and the line.
+    if (!split.has(file)) split.set(file, sources.get(file)?.replace(/^\uFEFF/, "").split(/\r?\n/));
+    return split.get(file)?.[line - 1];
+  };
 }
 
 /** One line counting errors and warnings. */

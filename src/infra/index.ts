@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildWorkerBundle } from "../bundle/build-worker-bundle.js";
+import { UsageError } from "../cli/io.js";
 import { readProjectFiles } from "../cli/read-project-files.js";
 import { BotPolicy } from "./bot-policy.js";
 import { failOnErrors } from "./fail-on-errors.js";
@@ -17,7 +18,7 @@ const stackConfig = parsed.config;
 if (stackConfig === undefined) throw new pulumi.RunError(`Stack '${stack}' has no valid bot-policy config.`);
 
 // The project directory is where `pulumi` runs the program: the one holding Pulumi.yaml and policies/.
-const project = readProjectFiles(process.cwd());
+const project = readProjectFolder(process.cwd());
 failOnErrors(project.diagnostics, project.files);
 const botPolicy = new BotPolicy("bot-policy", {
   files: project.files,
@@ -25,6 +26,16 @@ const botPolicy = new BotPolicy("bot-policy", {
   buildWorker: buildWorkerBundle,
   ...(riskIntelligenceApiKey !== undefined ? { riskIntelligenceApiKey } : {}),
 });
+
+/** Reads the project folder; a folder that cannot be used fails the preview in one line, without a stack trace. */
+function readProjectFolder(dir: string): ReturnType<typeof readProjectFiles> {
+  try {
+    return readProjectFiles(dir, { stack });
+  } catch (error) {
+    if (error instanceof UsageError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
 
 /** Per zone key: its zone id, the ids of its entry-point rulesets and its Worker's name, when deployed. */
 export const rulesets = Object.fromEntries(

@@ -1,9 +1,19 @@
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { makeDiagnostic, type Location } from "../diagnostics/catalog.js";
+import { Alias, Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node } from "yaml";
+import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
 /** At most this many alias expansions per document: real policies need few, alias bombs need many. */
 export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * How deep collections may nest. Far above any real policy, low enough that neither the YAML
+ * composer nor any later stage (all of which recurse) can exhaust the stack: the composer fails
+ * near 800 levels, and when it does, V8 can abort the whole process while compiling a regex.
+ */
+export const MAX_NESTING_DEPTH = 256;
+
+/** The byte order mark some editors put at the start of a file; it is not part of the text. */
+const BOM = "\uFEFF";
 
 /** A parsed YAML file: its text, the document with positions, and its plain value. */
 export interface YamlSource {
@@ -18,18 +28,30 @@ export interface YamlSource {
 export type ValuePath = ReadonlyArray<string | number>;
 
 /**
- * Parses one YAML document, keeping positions. Syntax errors, duplicate keys, unknown tags and alias
- * bombs become diagnostics; the value is returned only when there were none.
+ * Parses one YAML document, keeping positions. Syntax errors, duplicate keys, unknown tags, keys that
+ * are not names, undefined aliases, alias bombs and nesting too deep become diagnostics; the value
+ * is returned only when there were none. A leading byte order mark is dropped, so it shifts no
+ * column (`source.text` is the text without it).
  */
-export function parseYaml(file: string, text: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
+export function parseYaml(file: string, input: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
+  const text = input.startsWith(BOM) ? input.slice(BOM.length) : input;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const at = (offset: number, end?: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, length: Math.max(1, (end ?? offset + 1) - offset) };
   };
+  // What parseDocument does, split in two so that nesting is measured on the syntax tree (built
+  // without recursion) before the composer, which recurses once per level, ever sees it.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tooDeep = findTooDeep(tokens);
+  if (tooDeep !== undefined) return { diagnostics: [makeDiagnostic("BP111", at(tooDeep), MAX_NESTING_DEPTH)] };
+  const doc = composeOne(tokens, text.length);
+  const errors = [...doc.errors, ...doc.warnings];
+  // Should the composer still run out of stack, it reports every level it unwinds: one diagnostic.
+  const exhausted = errors.find((error) => error.code === "RESOURCE_EXHAUSTION");
+  if (exhausted) return { diagnostics: [makeDiagnostic("BP111", at(exhausted.pos[0]), MAX_NESTING_DEPTH)] };
   const diagnostics: Diagnostic[] = [];
-  for (const error of [...doc.errors, ...doc.warnings]) {
+  for (const error of errors) {
     const [start, end] = error.pos;
     const detail = error.message.split("\n")[0] ?? error.message;
     if (error.code === "DUPLICATE_KEY") {
@@ -46,16 +68,113 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
   if (diagnostics.length > 0) return { diagnostics };
   if (doc.contents === null) return { diagnostics: [makeDiagnostic("BP107", { file, line: 1, column: 1 })] };
 
+  diagnostics.push(...checkStructure(doc, at));
+  if (diagnostics.length > 0) return { diagnostics };
+
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
+    // Undefined aliases were reported above, so a ReferenceError here means too many expansions.
     if (!(error instanceof ReferenceError)) throw error;
     const firstAlias = findFirstAlias(doc.contents);
     const offset = firstAlias?.range?.[0] ?? 0;
     return { diagnostics: [makeDiagnostic("BP103", at(offset, firstAlias?.range?.[1]), MAX_ALIAS_COUNT)] };
   }
   return { source: { file, text, doc, lineCounter, value }, diagnostics: [] };
+}
+
+/**
+ * Finds what YAML allows but a policy cannot hold, walking the document once: aliases to no anchor
+ * (which `toJS` would report as a bare ReferenceError), keys that are collections or null (which
+ * `toJS` would silently turn into strings such as "[ a, b ]" or ""). Its recursion is bounded by
+ * MAX_NESTING_DEPTH, checked before.
+ */
+function checkStructure(doc: Document.Parsed, at: (offset: number, end?: number) => Location): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  // Anchors seen so far, in document order: an alias may only name one defined before it. (Asking
+  // each alias to resolve itself would walk the whole document once per alias.)
+  const anchors = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (isAlias(node)) {
+      if (!anchors.has(node.source)) diagnostics.push(makeDiagnostic("BP109", at(node.range?.[0] ?? 0, node.range?.[1]), node.source));
+      return;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor !== undefined) anchors.add(anchor);
+    if (!isCollection(node)) return;
+    for (const item of node.items) {
+      if (!isPair(item)) {
+        walk(item);
+        continue;
+      }
+      const key = item.key as Node | null;
+      const keyProblem = describeBadKey(key);
+      if (keyProblem) {
+        const start = key?.range?.[0] ?? (item.value as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0;
+        const end = key?.range?.[1];
+        diagnostics.push(withHint(makeDiagnostic("BP110", at(start, end !== undefined && end > start ? end : undefined), keyProblem), keyHint(key)));
+      } else {
+        walk(key);
+      }
+      walk(item.value);
+    }
+  };
+  walk(doc.contents);
+  return diagnostics;
+}
+
+/** Composes the first document of a token stream; a second one is a MULTIPLE_DOCS error, as in parseDocument. */
+function composeOne(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer({ uniqueKeys: true, keepSourceTokens: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents."));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) yields a document even for an empty text.
+  return doc!;
+}
+
+/**
+ * The offset of the first collection nested deeper than MAX_NESTING_DEPTH, in document order, or
+ * undefined. Walks the syntax tree with an explicit stack: no recursion, whatever the depth.
+ */
+function findTooDeep(tokens: readonly CST.Token[]): number | undefined {
+  const stack: Array<[CST.Token, number]> = tokens.map((token): [CST.Token, number] => [token, 0]).reverse();
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [token, depth] = entry;
+    if (token.type === "document") {
+      if (token.value) stack.push([token.value, depth]);
+    } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
+      if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
+      const children: CST.Token[] = [];
+      for (const item of token.items) {
+        if ("key" in item && item.key) children.push(item.key);
+        if (item.value) children.push(item.value);
+      }
+      for (const child of children.reverse()) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** Why a map key cannot name anything, or undefined when it is a usable name. */
+function describeBadKey(key: Node | null): string | undefined {
+  if (key === null || (isScalar(key) && key.value === null)) return "an empty (null) key";
+  if (isSeq(key)) return "a list";
+  if (isMap(key)) return "a map";
+  return undefined;
+}
+
+function keyHint(key: Node | null): string | undefined {
+  if (isScalar(key) && key.value === null && /^null$/i.test(key.source ?? "")) return `quote it ('${key.source}') if you mean the word`;
+  if (isCollection(key)) return "keys are names; a '?' starts a complex key, which a policy cannot use";
+  return undefined;
 }
 
 function sentence(text: string): string {

@@ -1,3 +1,4 @@
+import { catalog, makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Mode, StackConfig, StackZone, ZoneTier } from "../model/stack.js";
@@ -49,18 +50,11 @@ export function parseStackConfig(
   locate?: LocateConfigKey,
 ): ParseStackConfigResult {
   const diagnostics: Diagnostic[] = [];
-  const report = (code: StackDiagnosticCode, path: ConfigPath, message: string, hint?: string): void => {
+  /** Reports a catalog diagnostic at the config key (or list item) `path`, with an optional hint. */
+  const report = <C extends StackDiagnosticCode>(code: C, path: ConfigPath, args: Parameters<(typeof catalog)[C]["message"]>, hint?: string): void => {
     const position = locate?.(path) ?? { line: 1, column: 1 };
-    diagnostics.push({
-      code,
-      severity: "error",
-      message,
-      file,
-      line: position.line,
-      column: position.column,
-      ...(position.length !== undefined ? { length: position.length } : {}),
-      ...(hint !== undefined ? { hint } : {}),
-    });
+    const at = { file, line: position.line, column: position.column, ...(position.length !== undefined ? { length: position.length } : {}) };
+    diagnostics.push(withHint(makeDiagnostic(code, at, ...args), hint));
   };
   const stack = `Stack '${name}'`;
 
@@ -74,7 +68,7 @@ export function parseStackConfig(
       report(
         "BP153",
         [key],
-        `${stack} has an unknown config key '${key}'.`,
+        [stack, "config key", key],
         suggestion === undefined ? undefined : `did you mean '${colon >= 0 ? `${configNamespace}:` : ""}${suggestion}'?`,
       );
       continue;
@@ -86,9 +80,9 @@ export function parseStackConfig(
   const plain = (path: ConfigPath, what: string, value: unknown): boolean => {
     if (!isSecure(value)) return true;
     report(
-      "BP153",
+      "BP161",
       path,
-      `${stack} ${what} holds a secure value: only 'riskIntelligenceApiKey' may be a secret.`,
+      [name, what],
       "set it with 'pulumi config set' without '--secret'",
     );
     return false;
@@ -97,16 +91,11 @@ export function parseStackConfig(
   const account = values.get("accountId");
   let accountId: string | undefined;
   if (account === undefined) {
-    report("BP152", [], `${stack} is missing the required config key '${configNamespace}:accountId'.`);
+    report("BP152", [], [stack, "config key", `${configNamespace}:accountId`]);
   } else if (plain([account.key], "config key 'accountId'", account.value)) {
     if (typeof account.value === "string" && hex32.test(account.value)) accountId = account.value;
-    else
-      report(
-        "BP154",
-        [account.key],
-        `${stack} has an invalid accountId ${shown(account.value)}: expected 32 lowercase hex characters.`,
-        numberHint(account.value),
-      );
+    else if (typeof account.value === "number") report("BP163", [account.key], [stack, "accountId"], quoteHint("accountId"));
+    else report("BP154", [account.key], [name, shown(account.value)]);
   }
 
   const modeEntry = values.get("mode");
@@ -115,23 +104,19 @@ export function parseStackConfig(
     if (typeof modeEntry.value === "string" && (modes as readonly string[]).includes(modeEntry.value))
       mode = modeEntry.value as Mode;
     else
-      report("BP155", [modeEntry.key], `${stack} has an invalid mode ${shown(modeEntry.value)}: expected 'enforce' or 'observe'.`);
+      report("BP155", [modeEntry.key], [name, shown(modeEntry.value)]);
   }
 
   const zonesEntry = values.get("zones");
   const zones: StackZone[] = [];
   let zonesValid = false;
   if (zonesEntry === undefined) {
-    report("BP152", [], `${stack} is missing the required config key '${configNamespace}:zones'.`);
+    report("BP152", [], [stack, "config key", `${configNamespace}:zones`]);
   } else if (plain([zonesEntry.key], "config key 'zones'", zonesEntry.value)) {
     if (!isPlainMap(zonesEntry.value)) {
-      report(
-        "BP156",
-        [zonesEntry.key],
-        `${stack} has invalid zones ${shown(zonesEntry.value)}: expected a map of zone keys to zone settings.`,
-      );
+      report("BP156", [zonesEntry.key], [stack, `has invalid zones ${shown(zonesEntry.value)}`, "a map of zone keys to zone settings"]);
     } else if (Object.keys(zonesEntry.value).length === 0) {
-      report("BP156", [zonesEntry.key], `${stack} has no zones: expected at least one zone key with its settings.`);
+      report("BP156", [zonesEntry.key], [stack, "has no zones", "at least one zone key with its settings"]);
     } else {
       zonesValid = true;
       const owners = new Map<string, string>();
@@ -145,9 +130,9 @@ export function parseStackConfig(
         if (owner !== undefined) {
           zonesValid = false;
           report(
-            "BP157",
+            "BP162",
             [zonesEntry.key, key, "zoneId"],
-            `${stack} zones '${owner}' and '${key}' share the zoneId '${zone.zoneId}': a zone can be owned by one zone key only.`,
+            [name, owner, key, zone.zoneId],
             "Cloudflare allows one entry-point ruleset per phase and zone",
           );
           continue;
@@ -162,16 +147,12 @@ export function parseStackConfig(
     const where = `${stack} zone '${key}'`;
     let valid = true;
     if (!zoneKeyPattern.test(key)) {
-      report(
-        "BP156",
-        path,
-        `${stack} has an invalid zone key '${key}': expected lowercase letters, digits and '-', starting with a letter or digit.`,
-      );
+      report("BP156", path, [stack, `has an invalid zone key '${key}'`, "lowercase letters, digits and '-', starting with a letter or digit"]);
       valid = false;
     }
     if (!plain(path, `zone '${key}'`, raw)) return undefined;
     if (!isPlainMap(raw)) {
-      report("BP156", path, `${where} is invalid ${shown(raw)}: expected a map with 'zoneId', 'plan' and 'routes'.`);
+      report("BP156", path, [where, `is invalid ${shown(raw)}`, "a map with 'zoneId', 'plan' and 'routes'"]);
       return undefined;
     }
     for (const field of Object.keys(raw)) {
@@ -180,7 +161,7 @@ export function parseStackConfig(
       report(
         "BP153",
         [...path, field],
-        `${where} has an unknown key '${field}'.`,
+        [where, "key", field],
         suggestion === undefined ? undefined : `did you mean '${suggestion}'?`,
       );
       valid = false;
@@ -188,39 +169,26 @@ export function parseStackConfig(
 
     let zoneId: string | undefined;
     if (!("zoneId" in raw)) {
-      report("BP152", path, `${where} is missing the required key 'zoneId'.`);
+      report("BP152", path, [where, "key", "zoneId"]);
     } else if (plain([...path, "zoneId"], `zone '${key}' key 'zoneId'`, raw.zoneId)) {
       if (typeof raw.zoneId === "string" && hex32.test(raw.zoneId)) zoneId = raw.zoneId;
-      else
-        report(
-          "BP157",
-          [...path, "zoneId"],
-          `${where} has an invalid zoneId ${shown(raw.zoneId)}: expected 32 lowercase hex characters.`,
-          numberHint(raw.zoneId),
-        );
+      else if (typeof raw.zoneId === "number") report("BP163", [...path, "zoneId"], [where, "zoneId"], quoteHint("zoneId"));
+      else report("BP157", [...path, "zoneId"], [where, shown(raw.zoneId)]);
     }
 
     let plan: ZoneTier | undefined;
     if (!("plan" in raw)) {
-      report("BP152", path, `${where} is missing the required key 'plan'.`);
+      report("BP152", path, [where, "key", "plan"]);
     } else if (plain([...path, "plan"], `zone '${key}' key 'plan'`, raw.plan)) {
       if (typeof raw.plan === "string" && (tiers as readonly string[]).includes(raw.plan)) plan = raw.plan as ZoneTier;
       else
-        report(
-          "BP158",
-          [...path, "plan"],
-          `${where} has an invalid plan ${shown(raw.plan)}: expected 'free', 'pro', 'business' or 'enterprise'.`,
-        );
+        report("BP158", [...path, "plan"], [where, shown(raw.plan)]);
     }
 
     const routes: string[] = [];
     if ("routes" in raw && raw.routes !== null && plain([...path, "routes"], `zone '${key}' key 'routes'`, raw.routes)) {
       if (!Array.isArray(raw.routes)) {
-        report(
-          "BP159",
-          [...path, "routes"],
-          `${where} has invalid routes ${shown(raw.routes)}: expected a list of patterns like 'shop.example.com/*'.`,
-        );
+        report("BP159", [...path, "routes"], [where, `has invalid routes ${shown(raw.routes)}: expected a list of patterns like 'shop.example.com/*'`]);
         valid = false;
       } else {
         raw.routes.forEach((route: unknown, index: number) => {
@@ -228,12 +196,12 @@ export function parseStackConfig(
             report(
               "BP159",
               [...path, "routes", index],
-              `${where} has an invalid route ${shown(route)}: expected a pattern like 'shop.example.com/*'.`,
+              [where, `has an invalid route ${shown(route)}: expected a pattern like 'shop.example.com/*'`],
               typeof route === "string" && route.includes("://") ? "a route has no scheme: drop 'https://'" : undefined,
             );
             valid = false;
           } else if (routes.includes(route)) {
-            report("BP159", [...path, "routes", index], `${where} lists the route '${route}' twice.`);
+            report("BP159", [...path, "routes", index], [where, `lists the route '${route}' twice`]);
             valid = false;
           } else {
             routes.push(route);
@@ -271,6 +239,7 @@ function shown(value: unknown): string {
   return `'${text.length > 80 ? `${text.slice(0, 77)}...` : text}'`;
 }
 
-function numberHint(value: unknown): string | undefined {
-  return typeof value === "number" ? "quote the id: YAML reads an id made of digits only as a number" : undefined;
+/** Why an id must be quoted: YAML (and Pulumi after it) turns an all-digit id into a number, losing digits. */
+function quoteHint(key: string): string {
+  return `write ${key}: "…" with the id's 32 characters in quotes; unquoted, YAML and Pulumi read an id of digits as a number and drop leading zeros or digits`;
 }

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, REPO_ROOT } from "../helpers/run-cli.js";
@@ -153,5 +154,136 @@ describe("compile limits", () => {
     const shop = plan.zones.find((z: { zone: string }) => z.zone === "shop");
     expect(shop.quota.customRules).toEqual({ used: shop.rules.filter((r: { stage: string }) => r.stage === "edge").length, limit: 1000 });
     expect(plan.zones.find((z: { zone: string }) => z.zone === "api").worker).toBe(true);
+  });
+});
+
+describe("a user's environment: one line, exit 2, never a stack trace", () => {
+  const root = process.getuid?.() === 0;
+  /** The run printed exactly one line on stderr, and it names the problem. */
+  const oneLine = (run: { code: number; stdout: string; stderr: string }, text: string) => {
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^bot-policy: [^\n]+\n$/);
+    expect(run.stderr).toContain(text);
+  };
+
+  it("prints the version from package.json", async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+  });
+
+  it("refuses a --dir that is missing or not a folder, and a folder that is not a project", async () => {
+    const dir = makeProject({});
+    oneLine(await cli(["validate", "--dir", join(dir, "nope")]), `--dir '${join(dir, "nope")}' cannot be used: it does not exist`);
+    writeFileSync(join(dir, "file"), "x");
+    oneLine(await cli(["plan", "--dir", join(dir, "file")]), `--dir '${join(dir, "file")}' is not a folder.`);
+    rmSync(join(dir, "policies"), { recursive: true });
+    oneLine(await cli(["test", "--dir", dir]), "has no 'policies/' folder");
+  });
+
+  it("refuses a stack file that is a folder", async () => {
+    const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")) });
+    mkdirSync(join(dir, "Pulumi.dev.yaml"));
+    oneLine(await cli(["validate", "--dir", dir, "--stack", "dev"]), "Pulumi.dev.yaml': it is a folder.");
+  });
+
+  it.each(["2026-02-30", "2026-13-01", "2025-02-29", "2026-1-01", "tomorrow"])("refuses --now %s, an impossible date", async (date) => {
+    oneLine(await cli(["validate", "--dir", REPO_ROOT, "--now", date]), `--now takes a real date as YYYY-MM-DD, not '${date}'.`);
+  });
+
+  it("accepts --now on a leap day", async () => {
+    expect((await cli(["validate", "--dir", REPO_ROOT, "--now", "2028-02-29"])).code).toBe(0);
+  });
+
+  it("refuses an --out that is a file, or inside one, before compiling", async () => {
+    const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")) });
+    writeFileSync(join(dir, "out"), "a file");
+    oneLine(await cli(["compile", "--dir", dir, "--out", join(dir, "out")]), `--out '${join(dir, "out")}' is not a folder.`);
+    oneLine(await cli(["compile", "--dir", dir, "--out", join(dir, "out", "sub")]), "a part of the path is a file, not a folder");
+  });
+
+  it.skipIf(root)("refuses an --out it may not write (skipped as root, who may write anywhere)", async () => {
+    const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")) });
+    mkdirSync(join(dir, "out"));
+    chmodSync(join(dir, "out"), 0o500);
+    oneLine(await cli(["compile", "--dir", dir, "--out", join(dir, "out")]), "permission denied");
+  });
+
+  it("refuses a request file that is a folder", async () => {
+    const dir = makeProject({});
+    oneLine(await cli(["eval", "--dir", REPO_ROOT, "--zone", "shop", "--request", dir]), `Cannot read the request file '${dir}': it is a folder.`);
+  });
+
+  it("prints nothing but the line when run as a process", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), "validate", "--dir", join(REPO_ROOT, "nope")], { encoding: "utf8", cwd: REPO_ROOT });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`bot-policy: --dir '${join(REPO_ROOT, "nope")}' cannot be used: it does not exist (or is a link to nothing).\n`);
+  });
+});
+
+describe("compile --out", () => {
+  it("removes the folders of zones that no longer exist, and only folders it wrote", async () => {
+    const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")) });
+    const out = join(dir, "out");
+    for (const folder of ["old", "mine", "mixed", "empty"]) mkdirSync(join(out, folder), { recursive: true });
+    writeFileSync(join(out, "old", "http_request_firewall_custom.json"), "{}\n");
+    writeFileSync(join(out, "old", "worker.json"), "{}\n");
+    writeFileSync(join(out, "mine", "notes.txt"), "the user's\n");
+    writeFileSync(join(out, "mixed", "worker.json"), "{}\n");
+    writeFileSync(join(out, "mixed", "notes.txt"), "the user's\n");
+    writeFileSync(join(out, "README.md"), "the user's\n");
+    const run = await cli(["compile", "--dir", dir, "--out", out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("removed ");
+    expect(readdirSync(out).sort()).toEqual(["README.md", "empty", "mine", "mixed", "shop"]);
+    expect(readdirSync(join(out, "mixed")).sort()).toEqual(["notes.txt", "worker.json"]);
+    // A second run has nothing left to remove.
+    expect((await cli(["compile", "--dir", dir, "--out", out])).stdout).not.toContain("removed");
+  });
+});
+
+describe("eval --request is checked with the test cases' request schema", () => {
+  it("locates a schema error inside a request file, with a hint", async () => {
+    const dir = makeProject({});
+    const file = join(dir, "request.json");
+    writeFileSync(file, '{\n  "path": "/a",\n  "bot_scor": 5,\n  "ja4_signals": { "browser_ratio_1h": "low" }\n}\n');
+    const run = await cli(["eval", "--dir", REPO_ROOT, "--zone", "shop", "--request", file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`${file}:3:3 - error BP503: Invalid request: unknown request field 'bot_scor'.\n\n3   "bot_scor": 5,\n    ~~~~~~~~~~\nhint: did you mean 'bot_score'?`);
+    expect(run.stderr).toContain(`${file}:4:40 - error BP503: Invalid request: 'ja4_signals.browser_ratio_1h' must be a number, not "low".`);
+  });
+
+  it("names an inline request's errors by JSON path", async () => {
+    const run = await cli(["eval", "--dir", REPO_ROOT, "--zone", "shop", "--request", '{"bot_score":"high"}']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--request:1:14 - error BP503: Invalid request: 'bot_score' must be an integer, not \"high\".");
+  });
+});
+
+describe("test never reports a pass it did not run", () => {
+  it("refuses a test file that does not exist", async () => {
+    const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")) });
+    const run = await cli(["test", "--dir", dir, "policies/nope.test.yaml"]);
+    expect(run).toEqual({ code: 2, stdout: "", stderr: `bot-policy: No test file 'policies/nope.test.yaml' in '${dir}' or the current folder.\n` });
+  });
+
+  it("fails on an invalid test file, saying so instead of 'PASS: 0/0'", async () => {
+    const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")), "policies/a.test.yaml": "version: 1\ncases: []\n" });
+    const run = await cli(["test", "--dir", dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("policies/a.test.yaml:2:8 - error BP208");
+    expect(run.stdout).toBe("FAIL: 1 test file invalid; no test case ran\n");
+  });
+
+  it("fails when one file is invalid even if every case of the others passed", async () => {
+    const dir = makeProject({
+      "policies/a.yaml": POLICY("a", "shop", RULE("x", "/a")),
+      "policies/a.test.yaml": "version: 1\ncases:\n  - name: a\n    request: { path: /a }\n    expect: block\n",
+      "policies/b.test.yaml": "version: 1\ncases:\n  - name: b\n    request: { path: /b }\n    expct: pass\n",
+    });
+    const run = await cli(["test", "--dir", dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout.split("\n")[0]).toBe("FAIL: 1 test file invalid; 0/1 failed, 1 passed");
   });
 });

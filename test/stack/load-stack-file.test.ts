@@ -103,21 +103,25 @@ describe("loadStackFile", () => {
 
   type Case = [title: string, text: string, code: string, line: number, column: number];
   const cases: Case[] = [
-    ["a YAML syntax error", "config:\n  bot-policy:zones: [\n", "BP151", 3, 1],
-    ["a duplicate key", "config:\n  bot-policy:mode: observe\n  bot-policy:mode: enforce\n", "BP151", 3, 3],
+    ["a YAML syntax error, as the policy loader reports it", "config:\n  bot-policy:zones: [\n", "BP101", 3, 1],
+    ["a duplicate key, as the policy loader reports it", "config:\n  bot-policy:mode: observe\n  bot-policy:mode: enforce\n", "BP102", 3, 3],
+    ["an undefined alias", "config:\n  bot-policy:zones: *zones\n", "BP109", 2, 21],
+    ["a second YAML document, at its '---'", "config:\n  bot-policy:mode: observe\n---\nconfig:\n  bot-policy:mode: enforce\n", "BP160", 3, 1],
     ["a config that is a list", "config:\n  - a\n", "BP151", 1, 1],
     ["a file that is a list", "- config\n", "BP151", 1, 1],
     ["a missing accountId, at 'config:'", valid.replace("  bot-policy:accountId: 0123456789abcdef0123456789abcdef\n", ""), "BP152", 1, 1],
     ["an unknown key", valid.replace("bot-policy:mode", "bot-policy:mdoe"), "BP153", 3, 3],
-    ["a bad accountId", valid.replace("0123456789abcdef0123456789abcdef", "0123"), "BP154", 2, 3],
+    ["a bad accountId", valid.replace("0123456789abcdef0123456789abcdef", '"0123"'), "BP154", 2, 3],
+    ["an accountId YAML reads as a number", valid.replace("0123456789abcdef0123456789abcdef", "0123"), "BP163", 2, 3],
     ["a bad mode", valid.replace("mode: observe", "mode: audit"), "BP155", 3, 3],
     ["a bad zone key", valid.replace("    shop:", "    Shop:"), "BP156", 9, 5],
-    ["a bad zoneId", valid.replace("00000000000000000000000000000d01", "123"), "BP157", 10, 7],
+    ["a bad zoneId", valid.replace("00000000000000000000000000000d01", "abc"), "BP157", 10, 7],
+    ["an all-digit zoneId, which YAML reads as a number", valid.replace("00000000000000000000000000000d01", "00000000000000000000000000000001"), "BP163", 10, 7],
     ["a bad plan", valid.replace("plan: enterprise", "plan: gold"), "BP158", 11, 7],
     ["a bad route, at the item", valid.replace("- shop-dev.example.com/*", "- https://shop-dev.example.com/*"), "BP159", 13, 11],
     [
       "a bad zoneId in a flow map",
-      "config:\n  bot-policy:accountId: 0123456789abcdef0123456789abcdef\n  bot-policy:zones:\n    shop: { plan: pro, zoneId: 42 }\n",
+      "config:\n  bot-policy:accountId: 0123456789abcdef0123456789abcdef\n  bot-policy:zones:\n    shop: { plan: pro, zoneId: 4x2 }\n",
       "BP157",
       4,
       24,
@@ -143,14 +147,14 @@ describe("loadStackFile", () => {
     write("dev", `${levels.join("\n")}\nconfig:\n  bot-policy:zones: *i\n`);
     const result = loadStackFile(dir, "dev");
     expect(result.diagnostics).toEqual([
-      expect.objectContaining({ code: "BP151", message: "Stack file 'Pulumi.dev.yaml' cannot be read: it uses more than 50 aliases." }),
+      expect.objectContaining({ code: "BP103", line: 2, column: 8 }),
     ]);
   });
 
   it("never prints a secure value given where a plain one is needed", () => {
     write("dev", valid.replace("bot-policy:accountId: 0123456789abcdef0123456789abcdef", "bot-policy:accountId:\n    secure: v1:SECRETCIPHERTEXT"));
     const result = loadStackFile(dir, "dev");
-    expect(result.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["BP153", 2, 3]]);
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["BP161", 2, 3]]);
     expect(JSON.stringify(result.diagnostics)).not.toContain("SECRET");
   });
 });

@@ -71,7 +71,7 @@ const cases: Case[] = [
   ["a missing accountId", { "bot-policy:zones": good["bot-policy:zones"] }, "BP152", "Stack 'dev' is missing the required config key 'bot-policy:accountId'."],
   ["missing zones", { "bot-policy:accountId": accountId }, "BP152", "Stack 'dev' is missing the required config key 'bot-policy:zones'."],
   ["an unknown key", { ...good, "bot-policy:zone": {} }, "BP153", "Stack 'dev' has an unknown config key 'bot-policy:zone'.", "did you mean 'bot-policy:zones'?"],
-  ["a secure accountId", { ...good, "bot-policy:accountId": { secure: "v1:SECRETCIPHERTEXT" } }, "BP153", "Stack 'dev' config key 'accountId' holds a secure value: only 'riskIntelligenceApiKey' may be a secret.", "set it with 'pulumi config set' without '--secret'"],
+  ["a secure accountId", { ...good, "bot-policy:accountId": { secure: "v1:SECRETCIPHERTEXT" } }, "BP161", "Stack 'dev' config key 'accountId' holds a secure value: only 'riskIntelligenceApiKey' may be a secret.", "set it with 'pulumi config set' without '--secret'"],
   ["a short accountId", { ...good, "bot-policy:accountId": "123" }, "BP154", "Stack 'dev' has an invalid accountId '123': expected 32 lowercase hex characters."],
   ["an uppercase accountId", { ...good, "bot-policy:accountId": accountId.toUpperCase() }, "BP154", `Stack 'dev' has an invalid accountId '${accountId.toUpperCase()}': expected 32 lowercase hex characters.`],
   ["an unknown mode", { ...good, "bot-policy:mode": "audit" }, "BP155", "Stack 'dev' has an invalid mode 'audit': expected 'enforce' or 'observe'."],
@@ -83,11 +83,18 @@ const cases: Case[] = [
   ["a zone without zoneId", zone({ plan: "pro" }), "BP152", "Stack 'dev' zone 'shop' is missing the required key 'zoneId'."],
   ["a zone without plan", zone({ zoneId: shopId }), "BP152", "Stack 'dev' zone 'shop' is missing the required key 'plan'."],
   ["a short zoneId", zone({ zoneId: "123", plan: "pro" }), "BP157", "Stack 'dev' zone 'shop' has an invalid zoneId '123': expected 32 lowercase hex characters."],
-  ["a zoneId YAML read as a number", zone({ zoneId: 1, plan: "pro" }), "BP157", "Stack 'dev' zone 'shop' has an invalid zoneId '1': expected 32 lowercase hex characters.", "quote the id: YAML reads an id made of digits only as a number"],
+  [
+    "a zoneId YAML read as a number",
+    zone({ zoneId: 1, plan: "pro" }),
+    "BP163",
+    "Stack 'dev' zone 'shop' has a zoneId that YAML reads as a number, not as text: quote it.",
+    `write zoneId: "…" with the id's 32 characters in quotes; unquoted, YAML and Pulumi read an id of digits as a number and drop leading zeros or digits`,
+  ],
+  ["an accountId YAML read as a number", { ...good, "bot-policy:accountId": 1e31 }, "BP163", "Stack 'dev' has an accountId that YAML reads as a number, not as text: quote it.", `write accountId: "…" with the id's 32 characters in quotes; unquoted, YAML and Pulumi read an id of digits as a number and drop leading zeros or digits`],
   [
     "two zone keys on one zone",
     { ...good, "bot-policy:zones": { shop: { zoneId: shopId, plan: "pro" }, api: { zoneId: shopId, plan: "pro" } } },
-    "BP157",
+    "BP162",
     `Stack 'dev' zones 'shop' and 'api' share the zoneId '${shopId}': a zone can be owned by one zone key only.`,
     "Cloudflare allows one entry-point ruleset per phase and zone",
   ],
@@ -116,11 +123,9 @@ describe("parseStackConfig: invalid configs", () => {
     ]);
   });
 
-  it("uses only catalog codes of the BP150–BP159 range", () => {
-    const codes = new Set(cases.map(([, , code]) => code));
-    const stackCodes = Object.keys(catalog).filter((code) => code.startsWith("BP15"));
-    for (const code of codes) expect(stackCodes).toContain(code);
-    expect(stackCodes).toEqual(Array.from({ length: 10 }, (_, index) => `BP15${index}`));
+  it("uses only catalog codes of the stack ranges (BP150–BP179)", () => {
+    const stackCodes = Object.keys(catalog).filter((code) => /^BP1[5-7]\d$/.test(code));
+    for (const [, , code] of cases) expect(stackCodes).toContain(code);
   });
 
   it("never prints a secure value", () => {
@@ -128,7 +133,7 @@ describe("parseStackConfig: invalid configs", () => {
       "bot-policy:accountId": { secure: "v1:SECRETCIPHERTEXT" },
       "bot-policy:zones": { shop: { zoneId: { secure: "v1:SECRETCIPHERTEXT" }, plan: "pro" } },
     });
-    expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(["BP153", "BP153"]);
+    expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(["BP161", "BP161"]);
     expect(JSON.stringify(result.diagnostics)).not.toContain("SECRETCIPHERTEXT");
   });
 

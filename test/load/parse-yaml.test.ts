@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { MAX_NESTING_DEPTH, parseYaml } from "../../src/load/parse-yaml.js";
+
+/** Code and position of each diagnostic, the parts a user acts on. */
+function found(text: string): string[] {
+  return parseYaml("a.yaml", text).diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`);
+}
+
+describe("parseYaml", () => {
+  it("tells an undefined alias from an alias bomb", () => {
+    expect(found("a: 1\nb: *nope\n")).toEqual(["BP109 2:4"]);
+    expect(parseYaml("a.yaml", "b: *nope\n").diagnostics[0]?.message).toBe("Alias '*nope' refers to no anchor: define '&nope' before it is used.");
+    // An anchor defined after its alias is undefined where the alias is read.
+    expect(found("b: *x\na: &x 1\n")).toEqual(["BP109 1:4"]);
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const name of "bcdefgh") bomb.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(name.charCodeAt(0) - 1)}`).join(", ")}]`);
+    expect(found(bomb.join("\n")).map((d) => d.split(" ")[0])).toEqual(["BP103"]);
+  });
+
+  it.each([
+    ["a block complex key", "a: 1\n? [x, y]\n: 1\n", "BP110 2:3", "a list"],
+    ["a flow complex key", "a: 1\n[x, y]: 1\n", "BP110 2:1", "a list"],
+    ["a map as key", "{x: 1}: 2\n", "BP110 1:1", "a map"],
+    ["'~' as key", "a: 1\n~: x\n", "BP110 2:1", "an empty (null) key"],
+    ["'null' as key", "a:\n  null: x\n", "BP110 2:3", "an empty (null) key"],
+    ["an empty key", "a: 1\n: x\n", "BP110 2:1", "an empty (null) key"],
+  ])("locates %s", (_title, text, expected, what) => {
+    const { diagnostics, source } = parseYaml("a.yaml", text);
+    expect(source).toBeUndefined();
+    expect(diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual([expected]);
+    expect(diagnostics[0]?.message).toBe(`A map key must be a name, not ${what}.`);
+  });
+
+  it("hints that a key 'null' is read as null, and accepts it quoted", () => {
+    expect(parseYaml("a.yaml", "null: x\n").diagnostics[0]?.hint).toBe("quote it ('null') if you mean the word");
+    expect(parseYaml("a.yaml", "'null': x\n").source?.value).toEqual({ null: "x" });
+  });
+
+  it("refuses flow nesting a few thousand deep with one diagnostic, at the first list too deep, never a stack overflow", () => {
+    // The map is level 1, so the list that crosses the limit is the (limit - 1)th '[', after 'b: '.
+    const column = 4 + MAX_NESTING_DEPTH - 1;
+    const { diagnostics } = parseYaml("a.yaml", `a: 1\nb: ${"[".repeat(5000)}\n`);
+    expect(diagnostics).toEqual([expect.objectContaining({ code: "BP111", line: 2, column })]);
+    expect(diagnostics[0]?.message).toBe(`The YAML nests lists and maps more than ${MAX_NESTING_DEPTH} levels deep; bot-policy refuses to read it.`);
+    const closed = parseYaml("a.yaml", `b: ${"[".repeat(3000)}x${"]".repeat(3000)}\n`).diagnostics;
+    expect(closed.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual([`BP111 1:${column}`]);
+    expect(parseYaml("a.yaml", `b: ${"[".repeat(MAX_NESTING_DEPTH - 1)}${"]".repeat(MAX_NESTING_DEPTH - 1)}\n`).diagnostics).toEqual([]);
+  });
+
+  it("refuses block nesting beyond the limit just the same", () => {
+    const depth = MAX_NESTING_DEPTH + 10;
+    const text = `${"- ".repeat(depth)}x\n`;
+    expect(found(text)).toEqual([`BP111 1:${2 * MAX_NESTING_DEPTH + 1}`]);
+    expect(parseYaml("a.yaml", `${"- ".repeat(MAX_NESTING_DEPTH - 1)}x\n`).diagnostics).toEqual([]);
+  });
+
+  it("drops a byte order mark without shifting columns", () => {
+    const withBom = parseYaml("a.yaml", "\uFEFFa: 1\na: 2\n");
+    expect(withBom.diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(["BP102 2:1"]);
+    expect(found("\uFEFF{ a: 1, a: 2 }\n")).toEqual(["BP102 1:9"]);
+    const ok = parseYaml("a.yaml", "\uFEFFversion: 1\n");
+    expect(ok.source?.text).toBe("version: 1\n");
+    expect(ok.source?.value).toEqual({ version: 1 });
+  });
+});
