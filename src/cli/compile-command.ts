@@ -1,5 +1,6 @@
 import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { buildWorkerBundle } from "../bundle/build-worker-bundle.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import { EXIT, UsageError, type Io } from "./io.js";
 import { compileForCommand, type ProjectFlags } from "./project-context.js";
@@ -9,13 +10,17 @@ export const ARTIFACT_FILES = {
   firewallCustom: "http_request_firewall_custom.json",
   lateTransform: "http_request_late_transform.json",
   worker: "worker.json",
+  workerBundle: "worker.js",
 } as const;
 
-/** The artifacts of one zone as file name → content; output is byte-for-byte deterministic. */
+/**
+ * The artifacts of one zone as file name → content; output is byte-for-byte deterministic. A zone
+ * with worker rules gets its Worker policy (for review) and the bundled Worker that embeds it.
+ */
 export function zoneArtifacts(plan: ZonePlan): Array<[string, string]> {
   const files: Array<[string, string]> = [[ARTIFACT_FILES.firewallCustom, toJson(plan.firewallCustom)]];
   if (plan.lateTransform) files.push([ARTIFACT_FILES.lateTransform, toJson(plan.lateTransform)]);
-  if (plan.worker) files.push([ARTIFACT_FILES.worker, toJson(plan.worker)]);
+  if (plan.worker) files.push([ARTIFACT_FILES.worker, toJson(plan.worker)], [ARTIFACT_FILES.workerBundle, buildWorkerBundle(plan.worker)]);
   return files;
 }
 
@@ -23,7 +28,7 @@ function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** `bot-policy compile --out DIR`: write each zone's ruleset bodies and Worker policy. */
+/** `bot-policy compile --out DIR`: write each zone's ruleset bodies, Worker policy and Worker bundle. */
 export function compileCommand(flags: ProjectFlags & { out: string }, io: Io): number {
   const out = resolve(flags.out);
   // Refuse an --out that cannot be a folder before compiling, so the mistake is the only message.

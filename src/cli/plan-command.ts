@@ -1,3 +1,4 @@
+import { buildWorkerBundle } from "../bundle/build-worker-bundle.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import { printExpression } from "../rules/print-expression.js";
 import { EXIT, type Io } from "./io.js";
@@ -36,13 +37,23 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
+/** The size in bytes of each zone's bundled Worker (UTF-8), for zones that have one. */
+export function workerBundleSizes(plans: readonly ZonePlan[]): Map<string, number> {
+  return new Map(plans.flatMap((plan) => (plan.worker ? [[plan.zone, Buffer.byteLength(buildWorkerBundle(plan.worker))] as const] : [])));
+}
+
+function formatKilobytes(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
 /** Formats plans as text tables, one per zone, each rule with its expression beneath. */
-export function formatPlans(plans: readonly ZonePlan[], stack: string | undefined): string {
+export function formatPlans(plans: readonly ZonePlan[], stack: string | undefined, bundleSizes: ReadonlyMap<string, number> = workerBundleSizes(plans)): string {
   return plans
     .map((plan) => {
+      const bundle = bundleSizes.get(plan.zone);
       const modes = [...new Set(plan.policies.map((p) => p.mode))].join("/") || "enforce";
       const header = `Zone ${plan.zone}${plan.zoneId ? ` (${plan.zoneId})` : ""} · plan ${plan.tier} · ${stack ? `stack ${stack}` : "no stack"} · ${modes}`;
-      const quota = `  custom rules ${plan.quota.customRules.used}/${plan.quota.customRules.limit} · transform rules ${plan.quota.transformRules.used}/${plan.quota.transformRules.limit} · worker ${plan.worker ? `yes (${plan.routes.join(", ") || "no routes"})` : "no"}`;
+      const quota = `  custom rules ${plan.quota.customRules.used}/${plan.quota.customRules.limit} · transform rules ${plan.quota.transformRules.used}/${plan.quota.transformRules.limit} · worker ${plan.worker ? `yes, ${bundle === undefined ? "" : `${formatKilobytes(bundle)} bundle, `}${plan.routes.join(", ") || "no routes"}` : "no"}`;
       const rows = planRows(plan);
       const width = Math.max(3, ...rows.map((r) => r.ref.length));
       const table = rows.map(
@@ -63,7 +74,8 @@ export function planCommand(flags: ProjectFlags & { format: "pretty" | "json" },
   if (!compiled) return EXIT.findings;
   const { project, result } = compiled;
   if (flags.format === "json") {
-    const zones = result.plans.map((p) => ({ zone: p.zone, zoneId: p.zoneId, tier: p.tier, quota: p.quota, worker: p.worker !== undefined, rules: planRows(p) }));
+    const sizes = workerBundleSizes(result.plans);
+    const zones = result.plans.map((p) => ({ zone: p.zone, zoneId: p.zoneId, tier: p.tier, quota: p.quota, worker: p.worker !== undefined, workerBundleBytes: sizes.get(p.zone) ?? null, rules: planRows(p) }));
     io.stdout(`${JSON.stringify({ stack: project.stack?.name ?? null, zones }, null, 2)}\n`);
   } else {
     io.stdout(formatPlans(result.plans, project.stack?.name));
