@@ -19,6 +19,12 @@ export const catalog = {
   BP106: { severity: "error", summary: "Several YAML documents", message: () => `A policy file holds one YAML document; found more than one.` },
   BP107: { severity: "error", summary: "Empty file", message: () => `The file is empty; a policy starts with 'version: 1'.` },
   BP108: { severity: "error", summary: "YAML tag", message: (tag: string) => `Unsupported YAML tag '${tag}'.` },
+  BP130: {
+    severity: "error",
+    summary: "Ill-formed Unicode string",
+    message: (what: string, codeUnit: string, index: number) =>
+      `This ${what} holds a lone surrogate ${codeUnit} at character ${index}: strings must be well-formed Unicode, and Cloudflare would receive U+FFFD instead.`,
+  },
 
   // BP15x — stack configuration (Pulumi.<stack>.yaml); the message names the stack and key.
   BP150: { severity: "error", summary: "Stack file missing", message: (detail: string) => detail },

@@ -1,6 +1,7 @@
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { makeDiagnostic, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkStrings } from "./check-strings.js";
 
 /** At most this many alias expansions per document: real policies need few, alias bombs need many. */
 export const MAX_ALIAS_COUNT = 100;
@@ -45,6 +46,8 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
   }
   if (diagnostics.length > 0) return { diagnostics };
   if (doc.contents === null) return { diagnostics: [makeDiagnostic("BP107", { file, line: 1, column: 1 })] };
+  const illFormed = checkStrings(file, text, doc, lineCounter);
+  if (illFormed.length > 0) return { diagnostics: illFormed };
 
   let value: unknown;
   try {
