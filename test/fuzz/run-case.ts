@@ -1,0 +1,132 @@
+/**
+ * Runs one fuzz input through everything a user can run on it — `validate` (and its printed
+ * diagnostics), `compile`, `plan` and `eval` — once without a stack and once per stack, and
+ * reports what must never happen: a thrown exception, a case over its time budget, a project
+ * `validate` accepts but `compile` rejects, a diagnostic that points outside its file.
+ */
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import type { StackConfig } from "../../src/model/stack.js";
+import type { FuzzInput } from "./mutate-project.js";
+import { compileProjectText, printDiagnostics, printPlans, readStack, validateProject, zoneDecider } from "./pipeline.js";
+
+/** What can go wrong, by kind. */
+export type FindingKind = "crash" | "accepted-not-compiled" | "slow" | "unlocated";
+
+/** One thing that must not happen, with a signature that groups findings of one cause. */
+export interface Finding {
+  kind: FindingKind;
+  stage: "stack" | "validate" | "diagnostics" | "compile" | "plan" | "eval";
+  stack: string | null;
+  detail: string;
+  signature: string;
+}
+
+/** The outcome of one input: findings, and counts that show the pipeline was really exercised. */
+export interface CaseOutcome {
+  findings: Finding[];
+  /** Validations run (one per target: no stack, then each stack). */
+  targets: number;
+  /** Validations that reported no error. */
+  accepted: number;
+  /** Decisions made by the `eval` function. */
+  decisions: number;
+  /** Decisions where a rule decided or logged. */
+  matched: number;
+  /** Error codes validate reported, for the run's summary. */
+  codes: string[];
+}
+
+/** Runs one input; `budgetMs` is the time one target (validate to eval) may take before it is a finding. */
+export function runCase(input: FuzzInput, budgetMs: number): CaseOutcome {
+  const outcome: CaseOutcome = { findings: [], targets: 0, accepted: 0, decisions: 0, matched: 0, codes: [] };
+  const targets: Array<{ name: string | null; config?: Record<string, unknown> }> = [{ name: null }, ...input.stacks];
+  for (const target of targets) {
+    const started = performance.now();
+    runTarget(input, target, outcome);
+    const elapsed = performance.now() - started;
+    if (elapsed > budgetMs) outcome.findings.push({ kind: "slow", stage: "eval", stack: target.name, detail: `${Math.round(elapsed)} ms (budget ${budgetMs} ms)`, signature: "slow" });
+  }
+  return outcome;
+}
+
+function runTarget(input: FuzzInput, target: { name: string | null; config?: Record<string, unknown> }, outcome: CaseOutcome): void {
+  const found = (kind: FindingKind, stage: Finding["stage"], detail: string, signature: string) =>
+    outcome.findings.push({ kind, stage, stack: target.name, detail, signature: `${kind} ${stage}: ${signature}` });
+  const attempt = <T>(stage: Finding["stage"], run: () => T): T | undefined => {
+    try {
+      return run();
+    } catch (error) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const where = error instanceof Error ? (error.stack ?? "").split("\n").find((l) => l.includes("/src/"))?.trim() ?? "" : "";
+      found("crash", stage, `${text}\n${where}`, `${normalise(text)} ${where.replace(/^at /, "").replace(/\(.*\/src\//, "(src/").replace(/:\d+\)$/, ")")}`);
+      return undefined;
+    }
+  };
+
+  let stack: StackConfig | undefined;
+  if (target.config) {
+    const read = attempt("stack", () => readStack(target.name!, target.config!));
+    if (!read || !read.stack) return;
+    stack = read.stack;
+  }
+  outcome.targets++;
+  const validated = attempt("validate", () => validateProject(input.files, stack, input.now));
+  if (!validated) return;
+  attempt("diagnostics", () => printDiagnostics(validated.diagnostics, input.files));
+  for (const d of validated.diagnostics) checkLocated(d, input.files, (detail) => found("unlocated", "validate", detail, d.code));
+  const errors = validated.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    outcome.codes.push(...new Set(errors.map((d) => d.code)));
+    return;
+  }
+  outcome.accepted++;
+
+  const compiled = attempt("compile", () => compileProjectText(input.files, stack, input.now));
+  if (!compiled) return;
+  const rejected = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (rejected.length > 0) {
+    const codes = [...new Set(rejected.map((d) => d.code))].sort();
+    found("accepted-not-compiled", "compile", rejected.map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`).join("\n"), codes.join(" "));
+    return;
+  }
+  attempt("plan", () => printPlans(compiled.plans, stack?.name));
+  for (const plan of compiled.plans) {
+    const decide = attempt("eval", () => zoneDecider(plan));
+    if (!decide) continue;
+    for (const request of input.requests) {
+      const decision = attempt("eval", () => decide(request));
+      if (!decision) continue;
+      if ("error" in decision) {
+        found("crash", "eval", `request refused: ${decision.error}`, "request refused");
+        continue;
+      }
+      outcome.decisions++;
+      if (decision.rule !== null || decision.logged.length > 0) outcome.matched++;
+    }
+  }
+}
+
+/** A diagnostic must point into its file (or at the project or stack as a whole). */
+function checkLocated(d: Diagnostic, files: ReadonlyMap<string, string>, report: (detail: string) => void): void {
+  const where = `${d.file}:${d.line}:${d.column} ${d.code} ${d.message.slice(0, 200)}`;
+  if (!Number.isInteger(d.line) || !Number.isInteger(d.column) || d.line < 1 || d.column < 1) return report(`bad position: ${where}`);
+  const text = files.get(d.file);
+  if (text === undefined) {
+    if (d.file !== "policies" && !/^Pulumi\..+\.yaml$/.test(d.file)) report(`unknown file: ${where}`);
+    return;
+  }
+  const lines = text.split(/\r\n|\r|\n/);
+  const line = lines[d.line - 1];
+  if (line === undefined) return report(`line beyond the file (${lines.length} lines): ${where}`);
+  if (d.column > line.length + 1) report(`column beyond the line (${line.length} characters): ${where}`);
+}
+
+/** Strips the parts of an error message that vary from case to case (quoted values, numbers). */
+function normalise(message: string): string {
+  return message
+    .split("\n")[0]!
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\d+/g, "N")
+    .slice(0, 160);
+}
