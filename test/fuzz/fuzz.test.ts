@@ -25,7 +25,7 @@ describe("fuzz: generated and mutated projects", () => {
   });
 
   it.runIf(replay === undefined)(`finds no crash, no unlocated diagnostic, nothing validate accepts and compile rejects (${CASES} cases)`, () => {
-    const summary = runFuzz(SEED, CASES, BUDGET_MS, FUZZ);
+    const summary = runFuzz(SEED, CASES, BUDGET_MS, FUZZ, FUZZ);
     const acceptance = summary.accepted / summary.targets;
     const groups = summary.groups.map((g) => ({ ...g, cause: knownCause(g.signature) }));
     console.info(

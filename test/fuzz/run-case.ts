@@ -5,12 +5,14 @@
  * `validate` accepts but `compile` rejects, a diagnostic that points outside its file.
  */
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { MAX_EXPRESSION_LENGTH } from "../../src/compile/compile-zone.js";
 import type { StackConfig } from "../../src/model/stack.js";
+import type { ZonePlan } from "../../src/model/zone-plan.js";
 import type { FuzzInput } from "./mutate-project.js";
 import { compileProjectText, printDiagnostics, printPlans, readStack, validateProject, zoneDecider } from "./pipeline.js";
 
 /** What can go wrong, by kind. */
-export type FindingKind = "crash" | "accepted-not-compiled" | "slow" | "unlocated";
+export type FindingKind = "crash" | "accepted-not-compiled" | "slow" | "unlocated" | "cloudflare-rejects" | "replaced-character";
 
 /** One thing that must not happen, with a signature that groups findings of one cause. */
 export interface Finding {
@@ -89,7 +91,12 @@ function runTarget(input: FuzzInput, target: { name: string | null; config?: Rec
     found("accepted-not-compiled", "compile", rejected.map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`).join("\n"), codes.join(" "));
     return;
   }
-  attempt("plan", () => printPlans(compiled.plans, stack?.name));
+  const planText = attempt("plan", () => printPlans(compiled.plans, stack?.name));
+  checkEmitted(compiled.plans, (kind, detail, signature) => found(kind, "compile", detail, signature));
+  // U+FFFD in the output that no input holds is a string silently replaced on the way.
+  if (planText?.includes("\\xEF\\xBF\\xBD") && ![...input.files.values()].some((t) => t.includes("\uFFFD") || /\\uFFFD|\\xEF\\xBF\\xBD/i.test(t))) {
+    found("replaced-character", "plan", planText.slice(0, 2000), "U+FFFD in the plan");
+  }
   for (const plan of compiled.plans) {
     const decide = attempt("eval", () => zoneDecider(plan));
     if (!decide) continue;
@@ -104,6 +111,37 @@ function runTarget(input: FuzzInput, target: { name: string | null; config?: Rec
       if (decision.rule !== null || decision.logged.length > 0) outcome.matched++;
     }
   }
+}
+
+/** Cloudflare's limits on what it accepts: each expression at most 4,096 characters and 128 levels deep. */
+function checkEmitted(plans: readonly ZonePlan[], report: (kind: FindingKind, detail: string, signature: string) => void): void {
+  for (const plan of plans) {
+    for (const rule of [...plan.firewallCustom.rules, ...(plan.lateTransform?.rules ?? [])]) {
+      if (rule.expression.length > MAX_EXPRESSION_LENGTH) report("cloudflare-rejects", `${rule.ref}: ${rule.expression.length} characters`, "expression longer than 4096");
+      const depth = nestingDepth(rule.expression);
+      if (depth > MAX_NESTING) report("cloudflare-rejects", `${rule.ref}: nested ${depth} deep: ${rule.expression.slice(0, 300)}`, "expression nested deeper than 128");
+    }
+  }
+}
+
+/** Cloudflare's engine refuses expressions nested deeper than this. */
+const MAX_NESTING = 128;
+
+/** The deepest parenthesis nesting of an expression, outside string literals. */
+function nestingDepth(expression: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "(") deepest = Math.max(deepest, ++depth);
+    else if (c === ")") depth--;
+  }
+  return deepest;
 }
 
 /** A diagnostic must point into its file (or at the project or stack as a whole). */

@@ -37,13 +37,14 @@ export function fuzzInput(seed: number, hostile = false): FuzzInput {
 }
 
 /** Runs `cases` cases from `runSeed`; `budgetMs` per target before a case counts as slow. */
-export function runFuzz(runSeed: number, cases: number, budgetMs: number, hostile = false): FuzzSummary {
+export function runFuzz(runSeed: number, cases: number, budgetMs: number, hostile = false, progress = false): FuzzSummary {
   const summary: FuzzSummary = { seed: runSeed, cases, targets: 0, accepted: 0, decisions: 0, matched: 0, mutated: 0, groups: [], codes: new Map() };
   const groups = new Map<string, FindingGroup>();
   for (let i = 0; i < cases; i++) {
     const seed = caseSeed(runSeed, i);
     const input = fuzzInput(seed, hostile);
     if (input.mutations.length > 0) summary.mutated++;
+    if (progress && i > 0 && i % 500 === 0) process.stderr.write(`fuzz: ${i}/${cases} cases, ${groups.size} finding groups\n`);
     const outcome = runCase(input, budgetMs);
     summary.targets += outcome.targets;
     summary.accepted += outcome.accepted;
