@@ -31,7 +31,7 @@ describe("fuzz: generated and mutated projects", () => {
     console.info(
       [
         `fuzz seed ${summary.seed}: ${summary.cases} cases (${summary.mutated} mutated), ${summary.targets} validations, ${summary.accepted} accepted (${(acceptance * 100).toFixed(1)}%), ${summary.decisions} decisions (${summary.matched} matched a rule)`,
-        ...groups.map((g) => `  ${g.count}× ${g.signature}${g.cause ? ` [known: ${g.cause}]` : " [NEW]"}`),
+        ...groups.map((g) => `  ${g.count}× ${g.signature}${g.cause ? ` [known: ${g.cause}]` : !FUZZ && g.example.kind === "slow" ? " [time is a finding only when fuzzing]" : " [NEW]"}`),
       ].join("\n"),
     );
     // A fuzz run shows a reproducer of every group, known ones included, for the report.

@@ -159,7 +159,8 @@ function generatePolicy(r: Random, p: Pools, index: number): Record<string, unkn
 
   if (r.chance(0.35)) {
     const headers: Record<string, string> = {};
-    for (const field of r.some([...EDGE_HEADER_FIELDS, "ja4_signals", "risk"], 1, 3)) headers[`x-${index}-${field.replace(/_/g, "-")}`] = field;
+    // Mostly names of this policy's own; sometimes a name another policy of the zone may set too.
+    for (const field of r.some([...EDGE_HEADER_FIELDS, "ja4_signals", "risk"], 1, 3)) headers[`x-${r.chance(0.8) ? `${index}-` : ""}${field.replace(/_/g, "-")}`] = field;
     if (r.chance(0.1)) headers[r.pick(["X-Upper", "cf-reserved", "x bad"])] = "ja4";
     policy.origin_headers = headers;
     if (Object.values(headers).includes("risk")) needsRisk.value = true;
