@@ -99,7 +99,7 @@ function makePools(r: Random, hostile: boolean): Pools {
     zones: r.some(["shop", "api", "z-3", "blog"], 1, 3),
     paths: r.some(["/", "/api/", "/api/cart", "/checkout", "/login", "/xmlrpc.php", "/é/😀", '/a"b\\c', "/a b", "", "/%2e%2e", "/search?q=1", "/" + "x".repeat(300)], 2, 5),
     hosts: r.some(["shop.example.com", "api.example.com", "EXAMPLE.com", "xn--nxasmq6b.example", "a"], 1, 3),
-    agents: r.some(["curl/8.0", "Mozilla/5.0", "python-requests/2.31", "", "bot 😀", `${"a".repeat(hostile ? 24 : 10)}!`], 2, 4),
+    agents: r.some(["curl/8.0", "Mozilla/5.0", "python-requests/2.31", "", "bot 😀", `${"a".repeat(hostile ? 30 : 10)}!`], 2, 4),
     categories: r.some(["Search Engine Crawler", "AI Crawler", "Monitoring & Analytics", ""], 1, 2),
     methods: ["GET", "POST", "PUT", "HEAD", "get"],
     ja3: r.list(2, 3, () => r.hex(32)),

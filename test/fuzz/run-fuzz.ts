@@ -56,12 +56,18 @@ export function runFuzz(runSeed: number, cases: number, budgetMs: number, hostil
       if (!group) groups.set(finding.signature, { signature: finding.signature, count: 1, example: finding, seed, input });
       else {
         group.count++;
-        if (size(input) < size(group.input)) Object.assign(group, { example: finding, seed, input });
+        // The smallest input reproduces best; for time, the slowest case shows the cause best.
+        const better = finding.kind === "slow" ? elapsedOf(finding) > elapsedOf(group.example) : size(input) < size(group.input);
+        if (better) Object.assign(group, { example: finding, seed, input });
       }
     }
   }
   summary.groups = [...groups.values()].sort((a, b) => b.count - a.count);
   return summary;
+}
+
+function elapsedOf(finding: Finding): number {
+  return Number(/^(\d+) ms/.exec(finding.detail)?.[1] ?? 0);
 }
 
 function size(input: FuzzInput): number {
