@@ -12,6 +12,10 @@ export const KNOWN_FINDINGS: ReadonlyArray<{ signature: RegExp; cause: string }>
     signature: /^accepted-not-compiled compile: (BP315|BP401|BP406)( (BP401|BP406))*$/,
     cause: "zone-level checks (rule order across policies, quotas, one origin header set by two policies) run in compile only (issue 10, item 2; found by this fuzzer)",
   },
+  {
+    signature: /^accepted-not-compiled compile: BP404$/,
+    cause: "an expression longer than 4,096 characters that cannot be split (a 5,000-character path) is refused by compile only (issue 10, item 2; found by this fuzzer)",
+  },
   { signature: /^slow eval$/, cause: "regexes run on a backtracking engine: '^(a+)+$' against a long user agent takes seconds (issue 10, item 3)" },
   {
     signature: /^unlocated validate: after a lone CR /,
