@@ -3,7 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
+    // Seeds fast-check: fixed in `npm test`, random in `npm run fuzz` (test/setup/fast-check-seed.ts).
+    setupFiles: ["test/setup/fast-check-seed.ts"],
+    // A fuzz run makes many times more cases than `npm test`; its tests may take minutes.
+    testTimeout: process.env.BOT_POLICY_FUZZ === "1" ? 3_600_000 : 30_000,
     pool: "forks",
   },
 });

@@ -45,6 +45,12 @@ export const catalog = {
     summary: "File name not read",
     message: (name: string) => `'${name}' is not read: policy and test files end in '.yaml' or '.yml', in lowercase.`,
   },
+  BP130: {
+    severity: "error",
+    summary: "Ill-formed Unicode string",
+    message: (what: string, codeUnit: string, index: number) =>
+      `This ${what} holds a lone surrogate ${codeUnit} at character ${index}: strings must be well-formed Unicode, and Cloudflare would receive U+FFFD instead.`,
+  },
 
   // BP15x, BP16x — stack configuration (Pulumi.<stack>.yaml); the message names the stack and key.
   BP150: {

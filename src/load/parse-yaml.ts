@@ -1,6 +1,7 @@
 import { Alias, Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node } from "yaml";
 import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkStrings } from "./check-strings.js";
 
 /** At most this many alias expansions per document: real policies need few, alias bombs need many. */
 export const MAX_ALIAS_COUNT = 100;
@@ -67,6 +68,8 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
   }
   if (diagnostics.length > 0) return { diagnostics };
   if (doc.contents === null) return { diagnostics: [makeDiagnostic("BP107", { file, line: 1, column: 1 })] };
+  const illFormed = checkStrings(file, text, doc, lineCounter);
+  if (illFormed.length > 0) return { diagnostics: illFormed };
 
   diagnostics.push(...checkStructure(doc, at));
   if (diagnostics.length > 0) return { diagnostics };

@@ -13,6 +13,7 @@ import type { ZonePlan } from "../../src/model/zone-plan.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 import { printExpression, printSetItem } from "../../src/rules/print-expression.js";
 import { prng } from "../helpers/prng.js";
+import { propertyRuns } from "../setup/fast-check-seed.js";
 
 // ---------------------------------------------------------------------------------------------
 // Seeded JA4 generation: large sets come from a seed, so fast-check shrinks a seed and a size
@@ -98,7 +99,7 @@ describe("packSetItems: invariants", () => {
         expect(placed).toEqual(items.map((_, i) => i));
         expect(parts!.length).toBeGreaterThanOrEqual(packingMinimum(items.map((i) => i.cost), capacity));
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 
@@ -112,7 +113,7 @@ describe("packSetItems: invariants", () => {
         const again = packSetItems(shuffled, capacity)!.parts;
         expect(again.map((part) => [...part].sort((a, b) => a - b))).toEqual(first!.map((part) => [...part].sort((a, b) => a - b)));
       }),
-      { numRuns: 100 },
+      { numRuns: propertyRuns(100) },
     );
   });
 
@@ -143,7 +144,7 @@ describe("packSetItems: JA4 sets", () => {
         const { parts, minimum } = packJa4(ja4Set(seed, size));
         expect(nonEmpty(parts) / minimum).toBeLessThanOrEqual(1.3);
       }),
-      { numRuns: 120 },
+      { numRuns: propertyRuns(120) },
     );
   });
 
@@ -170,7 +171,7 @@ describe("packSetItems: JA4 sets", () => {
         expect(after.find((part) => part.includes(added))).toBeDefined();
       }),
       // A set where the part count stays but the salted fallback switches hash (a re-pack).
-      { numRuns: 200, examples: [[-1185417268, 503]] },
+      { numRuns: propertyRuns(200), examples: [[-1185417268, 503]] },
     );
     // Observed: no re-pack in ~98.6% of additions.
     expect(sameCount / runs).toBeGreaterThanOrEqual(0.9);

@@ -4,6 +4,7 @@ import type { CompareOp, Expr, FunctionName, Literal, SetItem } from "../../src/
 import { compileEvaluator, type FieldValues } from "../../src/rules/compile-evaluator.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 import { printExpression, printString } from "../../src/rules/print-expression.js";
+import { propertyRuns } from "../setup/fast-check-seed.js";
 
 /** Drops `span` everywhere, so a parsed AST can be compared with one built by code. */
 function withoutSpans<T>(value: T): T {
@@ -106,7 +107,7 @@ describe("property: print and parse are inverse", () => {
         expect(printExpression(parsed)).toBe(printed);
         expect(printed).not.toMatch(/[\t\n\r]/);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 });
@@ -131,7 +132,7 @@ describe("property: printed strings cannot break out of their literal", () => {
         const combined = reparse(`${text} and http.host eq ${printString(other)}`);
         expect(combined).toMatchObject({ kind: "logical", op: "and", operands: [{ kind: "compare" }, { kind: "compare" }] });
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 });
@@ -232,7 +233,7 @@ describe("property: evaluation survives print and parse", () => {
           if (result) matched++;
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
     // Guard against a vacuous property: both outcomes must occur often.
     expect(matched / total).toBeGreaterThan(0.1);
