@@ -92,7 +92,12 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
   return { plan, diagnostics };
 }
 
-/** Emits one edge rule, or several when a large set must be split to fit the expression limit. */
+/**
+ * Emits one edge rule, or several when a large set must be split to fit the expression limit. A
+ * split rule's ref is `<policy>/<rule>#<part>`, where the part is named by its content (see
+ * packSetItems), not its position: a part keeps its ref, so Cloudflare keeps its id, when a
+ * neighbouring part grows, shrinks or appears.
+ */
 function emitEdgeRule(rule: RuleIR, mode: Mode, diagnostics: Diagnostic[]): RulesetRule[] {
   const action = observedAction(rule.action, mode);
   const whole = printExpression(rule.condition);
@@ -104,9 +109,7 @@ function emitEdgeRule(rule: RuleIR, mode: Mode, diagnostics: Diagnostic[]): Rule
     diagnostics.push(makeDiagnostic("BP404", rule.source, whole.length));
     return [];
   }
-  return parts.flatMap(({ index, expression }) =>
-    expression === undefined ? [] : [rulesetRule(rule, action, expression, `${rule.ref}#${index + 1}`, `${rule.ref} (part ${index + 1})`)],
-  );
+  return parts.map(({ name, expression }) => rulesetRule(rule, action, expression, `${rule.ref}#${name}`, `${rule.ref} (part ${name})`));
 }
 
 function rulesetRule(rule: RuleIR, action: Action, expression: string, ref: string, description: string): RulesetRule {
@@ -140,11 +143,18 @@ function actionParameters(rule: RuleIR, action: Action): ActionParameters | unde
 function findSplittableSet(condition: Expr): Extract<Expr, { kind: "in" }> | undefined {
   if (condition.kind === "in") return condition;
   if (condition.kind !== "logical" || condition.op !== "and") return undefined;
-  const sets = condition.operands.filter((o): o is Extract<Expr, { kind: "in" }> => o.kind === "in");
-  return sets.sort((a, b) => b.items.length - a.items.length)[0];
+  let largest: Extract<Expr, { kind: "in" }> | undefined;
+  for (const operand of condition.operands) {
+    if (operand.kind === "in" && (largest === undefined || operand.items.length > largest.items.length)) largest = operand;
+  }
+  return largest;
 }
 
-function splitSet(condition: Expr, set: Extract<Expr, { kind: "in" }>): Array<{ index: number; expression?: string }> | undefined {
+/**
+ * The split rule's parts, each printed; undefined when one item alone does not fit. Each item is
+ * printed once: its printed form is its sort key, its hash input and its cost.
+ */
+function splitSet(condition: Expr, set: Extract<Expr, { kind: "in" }>): Array<{ name: string; expression: string }> | undefined {
   const withItems = (items: SetItem[]): Expr =>
     condition.kind === "logical" ? { ...condition, operands: condition.operands.map((o) => (o === set ? { ...set, items } : o)) } : { ...set, items };
   // A set of k items prints as `{a b …}`: the rest of the expression, then each item's text plus
@@ -152,21 +162,20 @@ function splitSet(condition: Expr, set: Extract<Expr, { kind: "in" }>): Array<{ 
   const first = set.items[0]!;
   const base = printExpression(withItems([first])).length - printSetItem(first).length;
   const capacity = MAX_EXPRESSION_LENGTH - base + 1;
-  const costed = set.items.map((item) => {
-    const key = printSetItem(item);
-    return { item, key, cost: key.length + 1 };
-  });
-  const packed = packSetItems(costed, capacity);
+  const keys = set.items.map(printSetItem);
+  const packed = packSetItems(
+    keys.map((key, index) => ({ item: index, key, cost: key.length + 1 })),
+    capacity,
+  );
   if (!packed) return undefined;
-  return packed.parts.map((items, index) => {
-    if (items.length === 0) return { index };
-    const sorted = [...items].sort((a, b) => compareKeys(printSetItem(a), printSetItem(b)));
-    return { index, expression: printExpression(withItems(sorted)) };
-  });
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  // The expression around the set is printed once, with a marker item where the items go; should
+  // the marker's text occur elsewhere in the expression, each part is printed whole instead.
+  const marker = printSetItem({ type: "string", value: "\u0000set items\u0000" });
+  const around = printExpression(withItems([{ type: "string", value: "\u0000set items\u0000" }])).split(marker);
+  return packed.map(({ name, items }) => ({
+    name,
+    expression: around.length === 2 ? `${around[0]}${items.map((i) => keys[i]).join(" ")}${around[1]}` : printExpression(withItems(items.map((i) => set.items[i]!))),
+  }));
 }
 
 function workerRule(rule: RuleIR, mode: Mode): WorkerPolicy["rules"][number] {

@@ -1,14 +1,15 @@
 /**
  * Splits a large set across several rules so that each rule's expression stays within Cloudflare's
- * limit, while keeping the split stable: an item's part depends only on the item and the number
- * of parts (jump consistent hashing), so adding one item changes exactly the one part it falls
- * into. The number of parts is the smallest count, from the packing minimum up, at which every
- * part fits; since a bigger set can only need more parts, the count changes only when the part
- * an item falls into was already full. (A rare set that the plain hash packs loosely is packed
- * with a salted hash instead; see packSetItems.)
+ * limit, with content-defined boundaries: the items are sorted, and each part ends at the item
+ * that scores best within a window of part sizes — between WINDOW_START and 100% of the capacity —
+ * where the score is the item's own hash level plus a small preference for fuller parts. So parts
+ * are nearly full, the packing is stateless (a function of the set alone), and an added item
+ * changes only its own part unless it moves a cut point: the part it joins overflows, or the item
+ * itself scores best in its window. A moved cut point can move the next one too (each part's
+ * window starts where the previous part ended), which is why a few additions change several parts.
  */
 
-/** Items with the printed cost of each (characters, including its separator). */
+/** An item with its printed form (its sort key) and what it costs in a rule (including its separator). */
 export interface CostedItem<T> {
   item: T;
   key: string;
@@ -16,58 +17,137 @@ export interface CostedItem<T> {
 }
 
 /**
- * A packed set: parts indexed by position (a part may be empty), and the hash salt used. Adding
- * one item changes exactly one part unless it re-packs the set: the part count grows, or the salt
- * changes (both happen only when the item's part was already full).
+ * One part of a packed set: its items in key order, and a name that stays the same while the part's
+ * last item does (the hash of that item's key), or `last` for the part that ends the set.
  */
-export interface PackedSet<T> {
-  parts: T[][];
-  salt: number;
+export interface PackedPart<T> {
+  name: string;
+  items: T[];
 }
 
-/** Packings may use at most this many times the minimum number of parts, when a hash allows. */
-export const PACKING_TARGET = 1.3;
+/** A part ends no earlier than this fraction of the capacity, unless the set ends first. */
+export const WINDOW_START = 0.75;
 
-/** Salted hashes tried, in order, when the plain one needs too many parts. */
-const SALTS = 8;
+/** How much a cut at the window's end is preferred over one at its start, in hash levels (bits). */
+const FULLNESS_BIAS = 3;
+
+/** The name of the part that ends the set. */
+export const LAST_PART = "last";
 
 /**
- * Distributes items into the fewest hash-stable parts whose total cost is at most `capacity`
- * each, indexed by part (a part may be empty). Returns undefined when one item alone is larger
- * than the capacity. A set whose plain hash needs more than PACKING_TARGET × the minimum tries
- * salted hashes in a fixed order and keeps the first within the target (else the best); a set
- * keeps its hash as long as its part count holds.
+ * Packs items into parts of total cost at most `capacity` each, cut at content-defined points over
+ * the items in key order. Returns undefined when one item alone is larger than the capacity.
+ * Linear in the number of items after sorting; each key is hashed once.
  */
-export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number): PackedSet<T> | undefined {
+export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number): Array<PackedPart<T>> | undefined {
   if (items.some((i) => i.cost > capacity)) return undefined;
-  const minimum = packingMinimum(items.map((i) => i.cost), capacity);
-  let best: PackedSet<T> | undefined;
-  for (let salt = 0; salt < SALTS; salt++) {
-    const parts = packWithHash(items, capacity, minimum, salt);
-    if (best === undefined || parts.length < best.parts.length) best = { parts, salt };
-    if (parts.length <= Math.floor(PACKING_TARGET * minimum)) return { parts, salt };
+  const sorted = sortByKey(items);
+  const hashes = sorted.map((i) => hashKey(i.key));
+  const windowStart = WINDOW_START * capacity;
+  const parts: Array<PackedPart<T>> = [];
+  let remaining = sorted.reduce((sum, i) => sum + i.cost, 0);
+  let start = 0;
+  while (start < sorted.length) {
+    if (remaining <= capacity) {
+      parts.push({ name: LAST_PART, items: sorted.slice(start).map((i) => i.item) });
+      break;
+    }
+    // The part takes items while they fit; the cut goes after the best-scoring item in the window.
+    let cost = 0;
+    let cut = start;
+    let best = -Infinity;
+    for (let i = start; i < sorted.length; i++) {
+      cost += sorted[i]!.cost;
+      if (cost > capacity) break;
+      // Large items can jump the whole window: then the cut goes after the last one that fits.
+      const score = cost < windowStart ? -Infinity : hashLevel(hashes[i]!) + (FULLNESS_BIAS * (cost - windowStart)) / (capacity - windowStart);
+      if (score >= best) {
+        best = score;
+        cut = i;
+      }
+    }
+    const part = sorted.slice(start, cut + 1);
+    parts.push({ name: partName(hashes[cut]!), items: part.map((i) => i.item) });
+    remaining -= part.reduce((sum, i) => sum + i.cost, 0);
+    start = cut + 1;
   }
-  return best;
+  return parts.length > 0 ? uniqueNames(parts) : [{ name: LAST_PART, items: [] }];
 }
 
-function packWithHash<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number, minimum: number, salt: number): T[][] {
-  const hashes = items.map((i) => hashKey(salt === 0 ? i.key : `${salt}\u0000${i.key}`));
-  for (let parts = minimum; ; parts++) {
-    const buckets: Array<Array<CostedItem<T>>> = Array.from({ length: parts }, () => []);
-    const load = new Array<number>(parts).fill(0);
-    let fits = true;
-    for (let i = 0; i < items.length; i++) {
-      const bucket = jumpHash(hashes[i]!, parts);
-      load[bucket]! += items[i]!.cost;
-      if (load[bucket]! > capacity) {
-        fits = false;
-        break;
-      }
-      buckets[bucket]!.push(items[i]!);
-    }
-    // Empty parts stay in place: a part's index names its rule, so indexes must not shift.
-    if (fits) return buckets.map((b) => b.map((i) => i.item));
+/** Two cut items whose hashes share a name (about one in 2^48 per pair): the later gets `.2`, `.3`, …. */
+function uniqueNames<T>(parts: Array<PackedPart<T>>): Array<PackedPart<T>> {
+  const seen = new Map<string, number>();
+  return parts.map((part) => {
+    const count = (seen.get(part.name) ?? 0) + 1;
+    seen.set(part.name, count);
+    return count === 1 ? part : { ...part, name: `${part.name}.${count}` };
+  });
+}
+
+/**
+ * The items in key order (UTF-16 code units, as compareKeys): the distinct keys are sorted, then
+ * the items looked up, which is much faster than sorting the items with a comparator.
+ */
+function sortByKey<T>(items: ReadonlyArray<CostedItem<T>>): Array<CostedItem<T>> {
+  const byKey = new Map<string, CostedItem<T> | Array<CostedItem<T>>>();
+  for (const item of items) {
+    const same = byKey.get(item.key);
+    if (same === undefined) byKey.set(item.key, item);
+    else if (Array.isArray(same)) same.push(item);
+    else byKey.set(item.key, [same, item]);
   }
+  const sorted: Array<CostedItem<T>> = [];
+  const keys = [...byKey.keys()];
+  sortStrings(keys, 0, keys.length, 0);
+  for (const key of keys) {
+    const same = byKey.get(key)!;
+    if (Array.isArray(same)) sorted.push(...same);
+    else sorted.push(same);
+  }
+  return sorted;
+}
+
+/**
+ * Sorts `keys[lo, hi)` in place by UTF-16 code units, given they agree on their first `depth` code
+ * units: Bentley and Sedgewick's multikey quicksort, which compares one code unit at a time and so
+ * does not re-compare the long prefixes set items share (`t13d1516h2_…`, `192.168.…`).
+ */
+function sortStrings(keys: string[], lo: number, hi: number, depth: number): void {
+  while (hi - lo > 1) {
+    if (hi - lo < 16) {
+      for (let i = lo + 1; i < hi; i++) {
+        const key = keys[i]!;
+        let j = i - 1;
+        for (; j >= lo && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+        keys[j + 1] = key;
+      }
+      return;
+    }
+    const pivot = codeAt(keys[(lo + hi) >>> 1]!, depth);
+    let lt = lo;
+    let gt = hi - 1;
+    for (let i = lo; i <= gt; ) {
+      const code = codeAt(keys[i]!, depth);
+      if (code < pivot) swap(keys, lt++, i++);
+      else if (code > pivot) swap(keys, i, gt--);
+      else i++;
+    }
+    sortStrings(keys, lo, lt, depth);
+    sortStrings(keys, gt + 1, hi, depth);
+    // The middle agrees on one more code unit; keys that ended here are equal, so done.
+    if (pivot < 0) return;
+    [lo, hi, depth] = [lt, gt + 1, depth + 1];
+  }
+}
+
+function codeAt(key: string, index: number): number {
+  return index < key.length ? key.charCodeAt(index) : -1;
+}
+
+function swap(keys: string[], a: number, b: number): void {
+  const key = keys[a]!;
+  keys[a] = keys[b]!;
+  keys[b] = key;
 }
 
 /** The minimum number of parts any packing needs: total cost over capacity, rounded up. */
@@ -75,27 +155,38 @@ export function packingMinimum(costs: readonly number[], capacity: number): numb
   return Math.max(1, Math.ceil(costs.reduce((a, b) => a + b, 0) / capacity));
 }
 
-const MASK64 = (1n << 64n) - 1n;
-
-// FNV-1a, 64-bit: a fixed, well-spread hash that does not depend on the platform.
-function hashKey(key: string): bigint {
-  let hash = 0xcbf29ce484222325n;
-  for (const byte of Buffer.from(key, "utf8")) {
-    hash ^= BigInt(byte);
-    hash = (hash * 0x100000001b3n) & MASK64;
-  }
-  return hash;
+/** Orders keys by UTF-16 code units, the same on every platform and locale. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Lamping and Veach's jump consistent hash: a bucket in [0, buckets) for a 64-bit key. */
-function jumpHash(key: bigint, buckets: number): number {
-  let b = -1;
-  let j = 0;
-  let k = key;
-  while (j < buckets) {
-    b = j;
-    k = (k * 2862933555777941757n + 1n) & MASK64;
-    j = Math.floor(((b + 1) * 2 ** 31) / (Number(k >> 33n) + 1));
+/** Two independent 32-bit lanes of one key's hash. */
+interface KeyHash {
+  low: number;
+  high: number;
+}
+
+// cyrb53-style: two multiplicative lanes over UTF-16 code units, mixed at the end. Fixed and
+// platform-independent; plain 32-bit integer arithmetic, so each key costs one short loop.
+function hashKey(key: string): KeyHash {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
   }
-  return b;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return { low: h1 >>> 0, high: h2 >>> 0 };
+}
+
+/** The hash as a level: -log2 of a uniform value in (0, 1), so level ≥ k with probability 2^-k. */
+function hashLevel(hash: KeyHash): number {
+  return -Math.log2((hash.low + 0.5) / 4294967296);
+}
+
+/** A part's name: 12 hex digits of its last key's hash (the high lane, then the low lane's top half). */
+function partName(hash: KeyHash): string {
+  return hash.high.toString(16).padStart(8, "0") + (hash.low >>> 16).toString(16).padStart(4, "0");
 }
