@@ -15,6 +15,8 @@ export interface CompiledRisk {
 /** A zone's Worker policy compiled once per isolate. */
 export interface CompiledWorker {
   program: ZoneProgram;
+  /** The fields the rules read: only these are read from a request. */
+  fields: ReadonlySet<string>;
   /** Block responses by rule (`<policy>/<rule>`); a rule without one answers 403. */
   responses: ReadonlyMap<string, BlockResponse>;
   /** Worker rules in observe mode: they never block, they mark the request. */
@@ -40,5 +42,6 @@ export function compileWorker(policy: WorkerPolicy): CompiledWorker {
   if ((readsRisk || forwarded) && policy.riskIntelligence !== undefined) {
     risk = { settings: policy.riskIntelligence, partial: compileWorkerProgram(policy, isRiskField), forwarded };
   }
-  return { program: compileWorkerProgram(policy), responses, observed, originHeaders: policy.originHeaders, risk };
+  const fields = new Set(policy.rules.flatMap((rule) => expressionFields(rule.condition)));
+  return { program: compileWorkerProgram(policy), fields, responses, observed, originHeaders: policy.originHeaders, risk };
 }
