@@ -12,8 +12,9 @@ const h = startWorkers(
     "block.example.com": policyFromText(apiVariant(settings("block", 10_000)), "api"),
     "pass-timeout.example.com": policyFromText(apiVariant(settings("pass", 100)), "api"),
     "block-timeout.example.com": policyFromText(apiVariant(settings("block", 100)), "api"),
+    "nokey.example.com": policyFromText(apiVariant(settings("block", 10_000)), "api"),
   },
-  { apiKey: "test-key" },
+  { apiKey: "test-key", withoutApiKey: ["nokey.example.com"] },
 );
 // A vendor that never answers in time is released at the end, so nothing stays pending.
 const pending: Array<() => void> = [];
@@ -75,6 +76,13 @@ describe("the retrieve call", () => {
     expect(h.vendor).toHaveLength(1);
     await h.send("https://pass.example.com/checkout", { headers: { "x-frc-risk-token": "another-token" } });
     expect(h.vendor).toHaveLength(2);
+  });
+
+  it("without the RISK_API_KEY secret, no call is made and on_error applies", async () => {
+    h.answer = () => riskAnswer({ risk_scores: { overall: 1 } });
+    expect((await checkout("nokey.example.com")).status).toBe(403);
+    expect(h.vendor).toEqual([]);
+    expect(await h.waitForLog(/unavailable/)).toEqual(["bot-policy: Risk Intelligence unavailable (no RISK_API_KEY secret); on_error: block"]);
   });
 
   it("does not keep an answer that has already expired", async () => {

@@ -84,7 +84,7 @@ const unexpectedVendorCall: VendorAnswer = () => Response.json({ success: false,
  * Starts one Miniflare (one workerd) for a test file: each host gets its own Worker bundle on the
  * route `host/*`. Outbound requests to `*.frcapi.com` reach the fake vendor, all others the origin.
  */
-export function startWorkers(policies: Record<string, WorkerPolicy>, options: { apiKey?: string } = {}): WorkerHarness {
+export function startWorkers(policies: Record<string, WorkerPolicy>, options: { apiKey?: string; withoutApiKey?: string[] } = {}): WorkerHarness {
   const harness: WorkerHarness = {
     origin: [],
     vendor: [],
@@ -148,7 +148,7 @@ export function startWorkers(policies: Record<string, WorkerPolicy>, options: { 
       script: buildWorkerBundle(policy),
       compatibilityDate: WORKER_COMPATIBILITY_DATE,
       routes: [`${host}/*`],
-      ...(options.apiKey !== undefined ? { bindings: { RISK_API_KEY: options.apiKey } } : {}),
+      ...(options.apiKey !== undefined && !options.withoutApiKey?.includes(host) ? { bindings: { RISK_API_KEY: options.apiKey } } : {}),
       outboundService,
     })),
   });
