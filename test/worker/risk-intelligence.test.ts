@@ -13,6 +13,7 @@ const h = startWorkers(
     "pass-timeout.example.com": policyFromText(apiVariant(settings("pass", 100)), "api"),
     "block-timeout.example.com": policyFromText(apiVariant(settings("block", 100)), "api"),
     "nokey.example.com": policyFromText(apiVariant(settings("block", 10_000)), "api"),
+    "forward.example.com": policyFromText(apiVariant(settings("pass", 10_000), [["  x-ja4-signals: ja4_signals\n", "  x-ja4-signals: ja4_signals\n  x-risk: risk\n"]]), "api"),
   },
   { apiKey: "test-key", withoutApiKey: ["nokey.example.com"] },
 );
@@ -91,6 +92,21 @@ describe("the retrieve call", () => {
     await send();
     await send();
     expect(h.vendor).toHaveLength(2);
+  });
+});
+
+describe("an origin header that forwards risk", () => {
+  it("asks for a request with a token even when no rule needs it, and forwards the object as compact JSON", async () => {
+    h.answer = () => riskAnswer({ risk_scores: { overall: 2 }, network: { anonymization: { tor: false } } });
+    expect((await h.send("https://forward.example.com/v1/products", { headers: { "x-frc-risk-token": "forwarded-token" } })).status).toBe(200);
+    expect(h.vendor).toHaveLength(1);
+    expect(h.origin[0]!.headers["x-risk"]).toBe('{"risk_scores":{"overall":2},"network":{"anonymization":{"tor":false}}}');
+  });
+
+  it("makes no call without a token, and removes the header a client sent", async () => {
+    expect((await h.send("https://forward.example.com/v1/products", { headers: { "x-risk": '{"risk_scores":{"overall":1}}' } })).status).toBe(200);
+    expect(h.vendor).toEqual([]);
+    expect(h.origin[0]!.headers).not.toHaveProperty("x-risk");
   });
 });
 
