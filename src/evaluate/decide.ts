@@ -81,14 +81,12 @@ export function compileZoneProgram(plan: ZonePlan): ZoneProgram {
 export function compileWorkerProgram(policy: WorkerPolicy): ZoneProgram;
 export function compileWorkerProgram(policy: WorkerPolicy, isUnknown: (field: string) => boolean): PartialZoneProgram;
 export function compileWorkerProgram(policy: WorkerPolicy, isUnknown?: (field: string) => boolean): ZoneProgram | PartialZoneProgram {
-  const worker = policy.rules.map((r) => ({
-    ref: r.ref,
-    action: r.action,
-    matches: isUnknown ? compileKleeneEvaluator(r.condition, isUnknown) : compileEvaluator(r.condition),
-    observe: r.mode === "observe" && r.stage === "worker",
-    guard: r.stage === "edge",
-  }));
-  return isUnknown ? { partial: true, edge: [], worker } : { edge: [], worker: worker as ProgramRule[] };
+  if (isUnknown) return { partial: true, edge: [], worker: policy.rules.map((r) => workerRule(r, compileKleeneEvaluator(r.condition, isUnknown))) };
+  return { edge: [], worker: policy.rules.map((r) => workerRule(r, compileEvaluator(r.condition))) };
+}
+
+function workerRule<Condition>(rule: WorkerPolicy["rules"][number], matches: Condition): ProgramRule<Condition> {
+  return { ref: rule.ref, action: rule.action, matches, observe: rule.mode === "observe" && rule.stage === "worker", guard: rule.stage === "edge" };
 }
 
 /**
