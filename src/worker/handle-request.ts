@@ -1,5 +1,5 @@
 import { decide, type Decision, type Undecided } from "../evaluate/decide.js";
-import { flattenRisk } from "../evaluate/request-fields.js";
+import { requestFields } from "../evaluate/request-fields.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 import type { CompiledRisk, CompiledWorker } from "./compile-worker.js";
 import { readJa4Signals, readRequestFields } from "./read-request.js";
@@ -37,11 +37,10 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     if (first.action !== "unknown" && token === undefined) {
       decision = first;
     } else {
-      const result: RiskResult = token === undefined ? { ok: false, reason: "no token in the request" } : await riskFor(token, worker.risk, env, ctx);
+      const result = token === undefined ? { ok: false as const, reason: "no token in the request" } : withRiskFields(await riskFor(token, worker.risk, env, ctx));
       if (result.ok) {
         risk = result.risk;
-        flattenRisk("risk", risk, fields);
-        decision = decide(worker.program, fields, "worker");
+        decision = decide(worker.program, { ...fields, ...result.fields }, "worker");
       } else {
         console.log(`bot-policy: Risk Intelligence unavailable (${result.reason}); on_error: ${worker.risk.settings.onError}`);
         decision = first.action === "unknown" ? decideOnError(first, fields, worker) : first;
@@ -63,6 +62,17 @@ function decideOnError(first: Undecided, fields: FieldValues, worker: CompiledWo
   if (worker.risk?.settings.onError !== "block") return withoutRisk;
   if (!worker.observed.has(first.rule)) return { action: "block", rule: first.rule, stage: "worker", logged: first.logged };
   return { ...withoutRisk, logged: [...new Set([...first.logged, first.rule, ...withoutRisk.logged])] };
+}
+
+/**
+ * The vendor's object read into `risk.*` fields the way test requests' `risk` is read, so the
+ * Worker and `bot-policy test` see the same fields. Data that cannot be read is a failure.
+ */
+function withRiskFields(result: RiskResult): { ok: true; risk: Record<string, unknown>; fields: FieldValues } | { ok: false; reason: string } {
+  if (!result.ok) return result;
+  const read = requestFields({ risk: result.risk });
+  if ("error" in read) return { ok: false, reason: `unexpected Risk Intelligence data: ${read.error}` };
+  return { ok: true, risk: result.risk, fields: read.fields };
 }
 
 /** A token's Risk Intelligence from the cache, or from the vendor (then cached until it expires). */
