@@ -1,6 +1,7 @@
 import type { Action } from "../model/policy-ir.js";
-import type { ZonePlan } from "../model/zone-plan.js";
+import type { WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
 import { compileEvaluator, type CompiledCondition, type FieldValues } from "../rules/compile-evaluator.js";
+import { compileKleeneEvaluator, type KleeneCondition } from "../rules/compile-kleene-evaluator.js";
 import { parseExpression } from "../rules/parse-expression.js";
 
 /** What happens to one request in a zone (DESIGN.md "Command line"). */
@@ -13,12 +14,24 @@ export interface Decision {
   logged: string[];
 }
 
+/**
+ * A decision that depends on fields not known yet (three-valued evaluation): `rule` is the first
+ * rule whose condition is unknown; nothing before it decided the request.
+ */
+export interface Undecided {
+  action: "unknown";
+  rule: string;
+  stage: "edge" | "worker";
+  /** Rules that matched and only logged before `rule`. */
+  logged: string[];
+}
+
 /** One compiled rule of a zone, as the decide function runs it. */
-interface ProgramRule {
+interface ProgramRule<Condition = CompiledCondition> {
   /** The policy rule (`<policy>/<rule>`): split parts of one rule report the rule. */
   ref: string;
   action: Action;
-  matches: CompiledCondition;
+  matches: Condition;
   /** A worker rule in observe mode: it only logs. */
   observe: boolean;
   /** An edge skip rule the Worker re-checks, because Cloudflare's skip cannot skip a Worker. */
@@ -31,6 +44,13 @@ export interface ZoneProgram {
   edge: ProgramRule[];
   /** What the Worker runs after them: edge skip guards and worker rules, in policy order. */
   worker: ProgramRule[];
+}
+
+/** A zone's rules compiled three-valued, for requests where some fields are not known yet. */
+export interface PartialZoneProgram {
+  partial: true;
+  edge: Array<ProgramRule<KleeneCondition>>;
+  worker: Array<ProgramRule<KleeneCondition>>;
 }
 
 /** Where evaluation starts: at Cloudflare's rulesets, or inside the Worker (edge rules already ran). */
@@ -50,28 +70,43 @@ export function compileZoneProgram(plan: ZonePlan): ZoneProgram {
   const edge = plan.firewallCustom.rules
     .filter((r) => r.enabled)
     .map((r) => ({ ref: ruleOf(r.ref), action: r.action as Action, matches: compileEvaluator(parsePrinted(r.expression, r.ref)), observe: false, guard: false }));
-  const worker = (plan.worker?.rules ?? []).map((r) => ({
-    ref: r.ref,
-    action: r.action,
-    matches: compileEvaluator(r.condition),
-    observe: r.mode === "observe" && r.stage === "worker",
-    guard: r.stage === "edge",
-  }));
-  return { edge, worker };
+  return { edge, worker: plan.worker ? compileWorkerProgram(plan.worker).worker : [] };
+}
+
+/**
+ * Compiles what the Worker runs: its policy's rules (edge skips it re-checks, then worker rules).
+ * With `isUnknown`, the conditions are three-valued over those fields (e.g. `risk.*` before the
+ * vendor is asked), and `decide` may answer `unknown`.
+ */
+export function compileWorkerProgram(policy: WorkerPolicy): ZoneProgram;
+export function compileWorkerProgram(policy: WorkerPolicy, isUnknown: (field: string) => boolean): PartialZoneProgram;
+export function compileWorkerProgram(policy: WorkerPolicy, isUnknown?: (field: string) => boolean): ZoneProgram | PartialZoneProgram {
+  if (isUnknown) return { partial: true, edge: [], worker: policy.rules.map((r) => workerRule(r, compileKleeneEvaluator(r.condition, isUnknown))) };
+  return { edge: [], worker: policy.rules.map((r) => workerRule(r, compileEvaluator(r.condition))) };
+}
+
+function workerRule<Condition>(rule: WorkerPolicy["rules"][number], matches: Condition): ProgramRule<Condition> {
+  return { ref: rule.ref, action: rule.action, matches, observe: rule.mode === "observe" && rule.stage === "worker", guard: rule.stage === "edge" };
 }
 
 /**
  * Decides one request: the one place that knows Cloudflare's order of evaluation. The custom
  * rules run first, in order (first terminating match wins, `log` records and goes on, `skip` ends
  * the ruleset); then, unless a rule terminated, the Worker runs its rules, re-checking the edge
- * skips. `from: "worker"` starts inside the Worker, as the deployed Worker does.
+ * skips. `from: "worker"` starts inside the Worker, as the deployed Worker does. A partial
+ * (three-valued) program answers `unknown` at the first rule whose condition is unknown, unless
+ * an earlier rule decided.
  */
-export function decide(program: ZoneProgram, fields: FieldValues, from: DecideFrom = "edge"): Decision {
+export function decide(program: ZoneProgram, fields: FieldValues, from?: DecideFrom): Decision;
+export function decide(program: PartialZoneProgram, fields: FieldValues, from?: DecideFrom): Decision | Undecided;
+export function decide(program: ZoneProgram | PartialZoneProgram, fields: FieldValues, from: DecideFrom = "edge"): Decision | Undecided {
   const logged: string[] = [];
   let skipped: Decision | undefined;
   if (from === "edge") {
     for (const rule of program.edge) {
-      if (!rule.matches(fields)) continue;
+      const matched = rule.matches(fields);
+      if (matched === "unknown") return { action: "unknown", rule: rule.ref, stage: "edge", logged };
+      if (!matched) continue;
       if (rule.action === "log") {
         logged.push(rule.ref);
       } else if (rule.action === "skip") {
@@ -84,7 +119,9 @@ export function decide(program: ZoneProgram, fields: FieldValues, from: DecideFr
   }
   if (program.worker.length === 0) return skipped ?? { action: "pass", rule: null, stage: null, logged };
   for (const rule of program.worker) {
-    if (!rule.matches(fields)) continue;
+    const matched = rule.matches(fields);
+    if (matched === "unknown") return { action: "unknown", rule: rule.ref, stage: "worker", logged };
+    if (!matched) continue;
     if (rule.guard) return skipped ?? { action: "skip", rule: rule.ref, stage: "edge", logged };
     if (rule.observe || rule.action === "log") {
       logged.push(rule.ref);

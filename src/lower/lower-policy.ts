@@ -354,7 +354,9 @@ function lowerRiskIntelligence(raw: RawPolicy): RiskIntelligenceIR | undefined {
   if (!settings) return undefined;
   const { header, cookie, form_field } = settings.token;
   const token: RiskIntelligenceIR["token"] = header !== undefined ? { header } : cookie !== undefined ? { cookie } : { form_field: form_field ?? "frc-risk-intelligence-token" };
-  return { token, endpoint: settings.endpoint ?? "global", timeoutMs: settings.timeout_ms ?? 1000, onError: settings.on_error ?? "pass" };
+  const lowered: RiskIntelligenceIR = { token, endpoint: settings.endpoint ?? "global", timeoutMs: settings.timeout_ms ?? 1000, onError: settings.on_error ?? "pass" };
+  if (settings.sitekey !== undefined) lowered.sitekey = settings.sitekey;
+  return lowered;
 }
 
 function countErrors(diagnostics: readonly Diagnostic[]): number {

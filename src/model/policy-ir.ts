@@ -54,6 +54,8 @@ export interface RiskIntelligenceIR {
   endpoint: "global" | "eu";
   timeoutMs: number;
   onError: "pass" | "block";
+  /** Sent with the retrieve call when set. */
+  sitekey?: string;
 }
 
 /** A policy after checks and lowering: plain data that compile reads. */

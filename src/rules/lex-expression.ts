@@ -239,7 +239,8 @@ function parseInteger(text: string): number | string {
 }
 
 const utf8Encoder = new TextEncoder();
-const strictUtf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM spelled out (its default): the Workers types require it, and this module runs in the Worker too.
+const strictUtf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function lexQuotedString(text: string, start: number): { ok: true; value: string; end: number } | { ok: false; error: RulesError } {
   const fail = (message: string, from: number, to: number) =>

@@ -1,17 +1,40 @@
 import type { WorkerPolicy } from "../model/zone-plan.js";
-
-/** The Worker's bindings: the Risk Intelligence API key, a secret, when a policy uses `risk`. */
-export interface Env {
-  RISK_API_KEY?: string;
-}
+import { compileWorker, type CompiledWorker } from "./compile-worker.js";
+import { handleRequest, type Env } from "./handle-request.js";
 
 /**
  * The Worker for one zone's compiled policy. The bundle's generated entry module calls this with
  * the policy embedded as a literal, so the policy needs no binding (a JSON binding holds 5 KB).
+ *
+ * The Worker never breaks the site: a policy it cannot load, or any error while deciding, sends
+ * the request to the origin unchanged (fail open) and logs one line.
  */
 export function createWorker(policy: WorkerPolicy): ExportedHandler<Env> {
-  void policy;
+  let worker: CompiledWorker | undefined;
+  let loadError: string | undefined;
+  try {
+    worker = compileWorker(policy);
+  } catch (error) {
+    loadError = describe(error);
+  }
   return {
-    fetch: (request) => fetch(request),
+    async fetch(request, env, ctx) {
+      if (worker === undefined) {
+        console.error(`bot-policy: the policy could not be loaded (${loadError}); request forwarded unchanged`);
+        return fetch(request);
+      }
+      let verdict;
+      try {
+        verdict = await handleRequest(request, env, ctx, worker);
+      } catch (error) {
+        console.error(`bot-policy: internal error (${describe(error)}); request forwarded unchanged`);
+        return fetch(request);
+      }
+      return "respond" in verdict ? verdict.respond : fetch(verdict.forward);
+    },
   } satisfies ExportedHandler<Env>;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

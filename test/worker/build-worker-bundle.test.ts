@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildWorkerBundle, findRuntimeRoot, WORKER_COMPATIBILITY_DATE } from "../../src/bundle/build-worker-bundle.js";
 import { workerCompatibilityDate } from "../../src/infra/create-zone-resources.js";
 import type { WorkerPolicy } from "../../src/model/zone-plan.js";
+import { examplePolicy } from "./worker-harness.js";
 
 const passThrough: WorkerPolicy = { version: 1, zone: "empty", rules: [], originHeaders: [] };
 
@@ -16,6 +17,17 @@ describe("buildWorkerBundle", () => {
     expect(first).toMatch(/^export \{/m);
     expect(first).not.toMatch(/^import /m);
     expect(first).not.toContain(findRuntimeRoot());
+  });
+
+  it("bundles the example api zone into one module with no code generation at run time", () => {
+    const bundle = buildWorkerBundle(examplePolicy("api", "prod"));
+    expect(buildWorkerBundle(examplePolicy("api", "prod"))).toBe(bundle);
+    // workerd forbids code generation from strings: no Function constructor, no call of the
+    // global eval (a method named eval, as in re2js, is fine).
+    expect(bundle).not.toMatch(/\bnew Function\b|[=(,;:?]\s*eval\s*\(|\(0,\s*eval\)|globalThis\.eval\b/);
+    expect(bundle).not.toMatch(/from "node:|require\(/);
+    // The runtime, without the policy, stays well under 1 MiB (unminified; see buildWorkerBundle).
+    expect(buildWorkerBundle(passThrough).length).toBeLessThan(512 * 1024);
   });
 
   it("bundles the same sources from the built dist/ as from src/", () => {

@@ -1,0 +1,73 @@
+import type { Expr } from "./ast.js";
+import { compileEvaluator, type EvaluatorOptions, type FieldValues } from "./compile-evaluator.js";
+import { expressionFields } from "./expression-fields.js";
+
+/** A three-valued (Kleene) truth value: `"unknown"` when it depends on a field not yet known. */
+export type Truth = boolean | "unknown";
+
+/** A compiled three-valued condition over the known fields of one request. */
+export type KleeneCondition = (fields: FieldValues) => Truth;
+
+/**
+ * Compiles a condition for requests where some fields are not known yet (the Worker before it
+ * asks the Risk Intelligence vendor; a replay whose logs lack a field). `isUnknown` names those
+ * fields, fixed at compile time.
+ *
+ * Every comparison, membership test or function call that reads an unknown field is unknown
+ * (whatever the field holds, absent included, could make it either value); `not unknown` is
+ * unknown; `and`/`or` follow Kleene (false wins `and`, true wins `or`); `xor` with an unknown
+ * operand is unknown. A sub-expression that reads no unknown field is evaluated exactly as the
+ * two-valued evaluator does, so a known result always equals the two-valued result for every
+ * value the unknown fields could take.
+ */
+export function compileKleeneEvaluator(expr: Expr, isUnknown: (field: string) => boolean, options: EvaluatorOptions = {}): KleeneCondition {
+  if (!expressionFields(expr).some(isUnknown)) {
+    const known = compileEvaluator(expr, options);
+    return known;
+  }
+  if (expr.kind === "not") {
+    const operand = compileKleeneEvaluator(expr.operand, isUnknown, options);
+    return (fields) => {
+      const value = operand(fields);
+      return value === "unknown" ? value : !value;
+    };
+  }
+  if (expr.kind === "logical") {
+    const operands = expr.operands.map((operand) => compileKleeneEvaluator(operand, isUnknown, options));
+    if (expr.op === "and") return (fields) => kleeneAnd(operands, fields);
+    if (expr.op === "or") return (fields) => kleeneOr(operands, fields);
+    return (fields) => kleeneXor(operands, fields);
+  }
+  // A comparison, set test or call that reads an unknown field: nothing short of its value decides it.
+  return () => "unknown";
+}
+
+function kleeneAnd(operands: readonly KleeneCondition[], fields: FieldValues): Truth {
+  let result: Truth = true;
+  for (const operand of operands) {
+    const value = operand(fields);
+    if (value === false) return false;
+    if (value === "unknown") result = "unknown";
+  }
+  return result;
+}
+
+function kleeneOr(operands: readonly KleeneCondition[], fields: FieldValues): Truth {
+  let result: Truth = false;
+  for (const operand of operands) {
+    const value = operand(fields);
+    if (value === true) return true;
+    if (value === "unknown") result = "unknown";
+  }
+  return result;
+}
+
+function kleeneXor(operands: readonly KleeneCondition[], fields: FieldValues): Truth {
+  let result = false;
+  for (const operand of operands) {
+    const value = operand(fields);
+    if (value === "unknown") return "unknown";
+    result = result !== value;
+  }
+  return result;
+}
