@@ -1,8 +1,9 @@
 /**
  * `wildcard` and `strict wildcard` match the whole value against a pattern in which `*` stands for
  * any run of characters; `\*` and `\\` are a literal `*` and `\`. `wildcard` ignores the case of
- * ASCII letters only, as the engine does (it compares bytes). Not yet checked here: the engine
- * rejects `**` and caps the number of stars (a setting whose value on Cloudflare is unpublished).
+ * ASCII letters only, as the engine does (it compares bytes). Like the engine, a pattern with two
+ * stars in a row (`**`) is refused. Not checked here: the engine also caps the number of stars,
+ * a setting whose value on Cloudflare is unpublished.
  *
  * Matching is the classic greedy glob walk: on a mismatch it only moves the last `*` one step, so
  * it runs in O(value × pattern) time with no backtracking RegExp. It compares UTF-16 units, which
@@ -24,8 +25,9 @@ export function compileWildcard(
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charCodeAt(i);
     if (c === 0x2a) {
-      // Consecutive stars mean the same as one; keeping one keeps the walk simple.
-      if (tokens[tokens.length - 1] !== STAR) tokens.push(STAR);
+      // The engine refuses `**` (one star already matches any run), so bot-policy does too.
+      if (tokens[tokens.length - 1] === STAR) return { ok: false, reason: "it contains a double star '**'; one '*' already matches any run of characters" };
+      tokens.push(STAR);
     } else if (c === 0x5c) {
       const next = pattern.charCodeAt(i + 1);
       if (next !== 0x2a && next !== 0x5c) {

@@ -21,7 +21,6 @@ describe("compileWildcard", () => {
     ["/a*b*c", "/aXXbYYc", true, true],
     ["/a*b*c", "/aXXbYYcd", false, false],
     ["*a*b", "ab", true, true],
-    ["a**b", "ab", true, true],
     ["*ab", "aab", true, true],
     ["a*a*a", "aa", false, false],
     ["a.c", "abc", false, false],
@@ -33,6 +32,16 @@ describe("compileWildcard", () => {
     ["a\\\\b", "a\\b", true, true],
     ["\\**", "*tail", true, true],
   ];
+  it("refuses a double star, as the engine does", () => {
+    for (const pattern of ["a**b", "**", "/x/***"]) {
+      const compiled = compileWildcard(pattern, false);
+      expect(compiled.ok, pattern).toBe(false);
+      if (!compiled.ok) expect(compiled.reason).toContain("double star");
+    }
+    // An escaped star next to a star is one literal '*' and one wildcard: allowed.
+    expect(compileWildcard("\\**", false).ok).toBe(true);
+  });
+
   it.each(CASES)("%j on %j", (pattern, value, loose, strict) => {
     expect(wildcard(pattern, value, false)).toBe(loose);
     expect(wildcard(pattern, value, true)).toBe(strict);
