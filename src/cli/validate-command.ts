@@ -1,13 +1,17 @@
 import { hasErrors } from "../diagnostics/catalog.js";
 import type { DiagnosticFormat } from "../diagnostics/format-diagnostics.js";
-import { checkPolicies } from "../compile/compile-project.js";
+import { compileProject } from "../compile/compile-project.js";
 import { EXIT, reportDiagnostics, type Io } from "./io.js";
 import { resolveProject, type ProjectFlags } from "./project-context.js";
 
-/** `bot-policy validate`: load and check every policy; report diagnostics. */
+/**
+ * `bot-policy validate`: load and check every policy; report diagnostics. It compiles too (without
+ * writing anything), so whatever `compile` would refuse — a rule too long to split, a quota that
+ * only split sets exceed — `validate` reports first.
+ */
 export function validateCommand(flags: ProjectFlags & { format: DiagnosticFormat }, io: Io): number {
   const project = resolveProject(flags);
-  const checked = project.stack || !hasErrors(project.diagnostics) ? checkPolicies(project) : undefined;
+  const checked = project.stack || !hasErrors(project.diagnostics) ? compileProject(project) : undefined;
   const diagnostics = [...project.diagnostics, ...(checked?.diagnostics ?? [])];
   reportDiagnostics(io, diagnostics, flags.format, project.files);
   const failed = hasErrors(diagnostics);

@@ -3,7 +3,7 @@
  * `compileProject`, the plan printers, `decide`), over the project's files as text.
  */
 import { formatPlans, planRows } from "../../src/cli/plan-command.js";
-import { checkPolicies, compileProject } from "../../src/compile/compile-project.js";
+import { compileProject } from "../../src/compile/compile-project.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { formatDiagnostics } from "../../src/diagnostics/format-diagnostics.js";
 import { compileZoneProgram, decide, type Decision } from "../../src/evaluate/decide.js";
@@ -34,9 +34,10 @@ export function readStack(name: string, config: Record<string, unknown>): { stac
   return parsed.config ? { stack: parsed.config, diagnostics: parsed.diagnostics } : { diagnostics: parsed.diagnostics };
 }
 
-/** `bot-policy validate [--stack]`: load, schema, project checks and lowering; stops at the first stage with errors. */
+/** `bot-policy validate [--stack]`: every checking stage, then compile itself without output (as the CLI does). */
 export function validateProject(files: ProjectFiles, stack: StackConfig | undefined, now: Date): Validated {
-  return checkPolicies({ files, now, ...(stack ? { stack } : {}) });
+  const { diagnostics, policies } = compileProject({ files, now, ...(stack ? { stack } : {}) });
+  return { diagnostics, policies };
 }
 
 /** `bot-policy compile [--stack]`: validate, then compile every zone of the stack (or every zone named, as Enterprise). */
