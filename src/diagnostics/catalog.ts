@@ -45,6 +45,11 @@ export const catalog = {
     summary: "File name not read",
     message: (name: string) => `'${name}' is not read: policy and test files end in '.yaml' or '.yml', in lowercase.`,
   },
+  BP115: {
+    severity: "error",
+    summary: "Lone carriage return",
+    message: () => `A carriage return (CR) without a line feed is not a line break bot-policy reads: save the file with LF or CRLF line endings.`,
+  },
   BP130: {
     severity: "error",
     summary: "Ill-formed Unicode string",

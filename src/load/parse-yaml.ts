@@ -29,6 +29,18 @@ export interface YamlSource {
 export type ValuePath = ReadonlyArray<string | number>;
 
 /**
+ * Line starts counted from the text itself: CR LF, LF and a lone CR each end a line (YAML 1.2,
+ * and what editors show). The parser's own count misses line breaks inside tokens it cannot
+ * read, which put later diagnostics past the end of their line.
+ */
+function countLines(text: string): LineCounter {
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (const match of text.matchAll(/\r\n?|\n/g)) lineCounter.addNewLine(match.index + match[0].length);
+  return lineCounter;
+}
+
+/**
  * Parses one YAML document, keeping positions. Syntax errors, duplicate keys, unknown tags, keys that
  * are not names, undefined aliases, alias bombs and nesting too deep become diagnostics; the value
  * is returned only when there were none. A leading byte order mark is dropped, so it shifts no
@@ -36,14 +48,17 @@ export type ValuePath = ReadonlyArray<string | number>;
  */
 export function parseYaml(file: string, input: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
   const text = input.startsWith(BOM) ? input.slice(BOM.length) : input;
-  const lineCounter = new LineCounter();
+  const lineCounter = countLines(text);
   const at = (offset: number, end?: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, length: Math.max(1, (end ?? offset + 1) - offset) };
   };
+  // The yaml library reads a lone CR as part of a key or value (`'\r sets'`), not as a line break.
+  const loneCr = /\r(?!\n)/.exec(text);
+  if (loneCr !== null) return { diagnostics: [makeDiagnostic("BP115", at(loneCr.index))] };
   // What parseDocument does, split in two so that nesting is measured on the syntax tree (built
   // without recursion) before the composer, which recurses once per level, ever sees it.
-  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tokens = [...new Parser().parse(text)];
   const tooDeep = findTooDeep(tokens);
   if (tooDeep !== undefined) return { diagnostics: [makeDiagnostic("BP111", at(tooDeep), MAX_NESTING_DEPTH)] };
   const doc = composeOne(tokens, text.length);

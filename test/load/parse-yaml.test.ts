@@ -7,6 +7,16 @@ function found(text: string): string[] {
 }
 
 describe("parseYaml", () => {
+  it("places syntax errors on their own line, even after tokens the parser cannot read", () => {
+    // yaml's own line count missed the breaks inside the unreadable tokens and put 'c' at 3:13.
+    expect(found("a:\n  }  - b: |-\n      x\n    c: 1\n").at(-3)).toBe("BP101 4:5");
+  });
+
+  it("refuses a lone CR, which yaml would read into a key, at the CR", () => {
+    expect(found("{ version: 1,\r sets: x }\n")).toEqual(["BP115 1:14"]);
+    expect(found("a: 1\r\nb: 2\r\n")).toEqual([]);
+  });
+
   it("tells an undefined alias from an alias bomb", () => {
     expect(found("a: 1\nb: *nope\n")).toEqual(["BP109 2:4"]);
     expect(parseYaml("a.yaml", "b: *nope\n").diagnostics[0]?.message).toBe("Alias '*nope' refers to no anchor: define '&nope' before it is used.");
