@@ -40,7 +40,7 @@ describe("fuzz: generated and mutated projects", () => {
     const failing = groups.filter((g) => g.cause === undefined && (FUZZ || g.example.kind !== "slow"));
     expect(failing.map(describeGroup)).toEqual([]);
     // Not vacuous: many projects pass validate, so compile, plan and eval really run, and rules match.
-    expect(acceptance).toBeGreaterThanOrEqual(0.25);
+    expect(acceptance).toBeGreaterThanOrEqual(0.2);
     expect(summary.matched).toBeGreaterThan(0);
     expect(summary.mutated).toBeGreaterThan(0);
   });
