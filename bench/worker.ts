@@ -12,10 +12,9 @@
  * - Bundle size, and cold start (a new workerd with the bundle, until its first response).
  * Each timing is the median of 5 runs after one warm-up, the two Workers measured in turns.
  */
-import { buildSync } from "esbuild";
 import { Miniflare, Response } from "miniflare";
 import { performance } from "node:perf_hooks";
-import { buildWorkerBundle, findRuntimeRoot, WORKER_COMPATIBILITY_DATE } from "../src/bundle/build-worker-bundle.js";
+import { buildWorkerBundle, bundleWorkerModule, WORKER_COMPATIBILITY_DATE } from "../src/bundle/build-worker-bundle.js";
 import { compileProject } from "../src/compile/compile-project.js";
 import type { WorkerPolicy } from "../src/model/zone-plan.js";
 
@@ -49,43 +48,29 @@ const emptyPolicy: WorkerPolicy = { version: 1, zone: "bench", rules: [], origin
 
 /** A module that decides `?n=` times per request with the Worker's own functions. */
 function decisionBench(policy: WorkerPolicy): string {
-  const root = findRuntimeRoot();
-  const result = buildSync({
-    stdin: {
-      contents: [
-        'import { compileWorker } from "./src/worker/compile-worker.ts";',
-        'import { readRequestFields } from "./src/worker/read-request.ts";',
-        'import { decide } from "./src/evaluate/decide.ts";',
-        `const worker = compileWorker(JSON.parse(${JSON.stringify(JSON.stringify(policy))}));`,
-        "export default {",
-        "  async fetch(request) {",
-        '    const query = new URL(request.url).searchParams;',
-        '    const n = Number(query.get("n"));',
-        "    let last = null;",
-        '    if (query.get("read") === "no") {',
-        "      const fields = readRequestFields(request, request.cf, worker.fields);",
-        '      for (let i = 0; i < n; i++) last = decide(worker.program, fields, "worker");',
-        "    } else {",
-        '      for (let i = 0; i < n; i++) last = decide(worker.program, readRequestFields(request, request.cf, worker.fields), "worker");',
-        "    }",
-        "    return Response.json(last);",
-        "  },",
-        "};",
-      ].join("\n"),
-      resolveDir: root,
-      sourcefile: "decision-bench.js",
-      loader: "js",
-    },
-    absWorkingDir: root,
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    tsconfigRaw: {},
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
+  return bundleWorkerModule(
+    [
+      'import { compileWorker } from "./src/worker/compile-worker.ts";',
+      'import { readRequestFields } from "./src/worker/read-request.ts";',
+      'import { decide } from "./src/evaluate/decide.ts";',
+      `const worker = compileWorker(JSON.parse(${JSON.stringify(JSON.stringify(policy))}));`,
+      "export default {",
+      "  async fetch(request) {",
+      '    const query = new URL(request.url).searchParams;',
+      '    const n = Number(query.get("n"));',
+      "    let last = null;",
+      '    if (query.get("read") === "no") {',
+      "      const fields = readRequestFields(request, request.cf, worker.fields);",
+      '      for (let i = 0; i < n; i++) last = decide(worker.program, fields, "worker");',
+      "    } else {",
+      '      for (let i = 0; i < n; i++) last = decide(worker.program, readRequestFields(request, request.cf, worker.fields), "worker");',
+      "    }",
+      "    return Response.json(last);",
+      "  },",
+      "};",
+    ].join("\n"),
+    "decision-bench.js",
+  );
 }
 
 const cf: Record<string, unknown> = { botManagement: { score: 45, verifiedBot: false, ja4: "t13d1516h2_8daaf6152771_02713d6af862", ja4Signals: { browser_ratio_1h: 0.9, heuristic_ratio_1h: 0.1, reqs_rank_1h: 300 } }, asn: 64500, country: "GB" };

@@ -38,19 +38,18 @@ export function findRuntimeRoot(from: string = dirname(fileURLToPath(import.meta
  * esbuild gets no tsconfig from disk.
  */
 export function buildWorkerBundle(policy: WorkerPolicy): string {
-  const root = findRuntimeRoot();
   const policyText = JSON.stringify(JSON.stringify(policy));
+  return bundleWorkerModule([`import { createWorker } from "./${RUNTIME_ENTRY}";`, `export default createWorker(JSON.parse(${policyText}));`, ""].join("\n"), "worker-entry.js");
+}
+
+/**
+ * Bundles one generated entry module (imports resolve from the repository root) with the
+ * project's settings: one ES module for workerd, deterministic, no tsconfig read from disk.
+ */
+export function bundleWorkerModule(contents: string, sourcefile: string): string {
+  const root = findRuntimeRoot();
   const result = buildSync({
-    stdin: {
-      contents: [
-        `import { createWorker } from "./${RUNTIME_ENTRY}";`,
-        `export default createWorker(JSON.parse(${policyText}));`,
-        "",
-      ].join("\n"),
-      sourcefile: "worker-entry.js",
-      resolveDir: root,
-      loader: "js",
-    },
+    stdin: { contents, sourcefile, resolveDir: root, loader: "js" },
     absWorkingDir: root,
     bundle: true,
     write: false,
