@@ -99,7 +99,39 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
     const offset = firstAlias?.range?.[0] ?? 0;
     return { diagnostics: [makeDiagnostic("BP103", at(offset, firstAlias?.range?.[1]), MAX_ALIAS_COUNT)] };
   }
+  // Aliases can nest a value deeper than its text (or, naming an ancestor, without end): every
+  // later stage recurses over the value, so it is held to the same limit as the text.
+  if (!withinDepth(value, MAX_NESTING_DEPTH)) {
+    const firstAlias = findFirstAlias(doc.contents);
+    const tooDeepThroughAliases = makeDiagnostic("BP111", at(firstAlias?.range?.[0] ?? 0, firstAlias?.range?.[1]), MAX_NESTING_DEPTH);
+    return { diagnostics: [withHint(tooDeepThroughAliases, "aliases count: an alias repeats its anchor's whole value, and one inside its own anchor nests without end")] };
+  }
   return { source: { file, text, doc, lineCounter, value }, diagnostics: [] };
+}
+
+/**
+ * True when no path through a value nests more than `limit` maps and lists. A cycle (an alias
+ * inside its own anchor) nests without end. Each shared node is measured once, so aliases cost
+ * nothing extra; the recursion stops at `limit`.
+ */
+function withinDepth(root: unknown, limit: number): boolean {
+  const depths = new Map<object, number>();
+  const measure = (value: unknown, level: number): number => {
+    if (value === null || typeof value !== "object") return 0;
+    if (level > limit) return Infinity;
+    const known = depths.get(value);
+    if (known !== undefined) return known;
+    // Marked while it is measured: meeting it again below means a cycle.
+    depths.set(value, Infinity);
+    let deepest = 0;
+    for (const child of Object.values(value)) {
+      deepest = Math.max(deepest, measure(child, level + 1));
+      if (deepest === Infinity) return Infinity;
+    }
+    depths.set(value, deepest + 1);
+    return deepest + 1;
+  };
+  return measure(root, 1) <= limit;
 }
 
 /**

@@ -12,6 +12,14 @@ describe("parseYaml", () => {
     expect(found("a:\n  }  - b: |-\n      x\n    c: 1\n").at(-3)).toBe("BP101 4:5");
   });
 
+  it("refuses a value that aliases nest too deep or without end (found by the fuzzer: ajv overflowed its stack)", () => {
+    expect(found("a: &x\n  b: *x\n")).toEqual(["BP111 2:6"]);
+    const levels = Array.from({ length: 200 }, () => "[").join("") + "1" + Array.from({ length: 200 }, () => "]").join("");
+    expect(found(`a: &x ${levels}\nb: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*x]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n`)).toEqual(["BP111 2:62"]);
+    // Shared but shallow: fine.
+    expect(found("a: &x [1]\nb: [*x, *x]\n")).toEqual([]);
+  });
+
   it("refuses a lone CR, which yaml would read into a key, at the CR", () => {
     expect(found("{ version: 1,\r sets: x }\n")).toEqual(["BP115 1:14"]);
     expect(found("a: 1\r\nb: 2\r\n")).toEqual([]);
