@@ -26,7 +26,7 @@ export type Verdict = { respond: Response } | { forward: Request };
  */
 export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext, worker: CompiledWorker): Promise<Verdict> {
   const cf = request.cf as RequestCf | undefined;
-  const fields = readRequestFields(request, cf, worker.fields);
+  const fields = readRequestFields(request, cf, worker.reader);
   let decision: Decision;
   let risk: Record<string, unknown> | undefined;
   if (worker.risk === undefined) {
