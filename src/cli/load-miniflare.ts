@@ -6,7 +6,7 @@ export type ModuleImporter = (name: string) => Promise<unknown>;
 
 /**
  * Loads `miniflare` for `test --runtime workerd`. It is an optional peer dependency, not a
- * dependency: it brings workerd, a native binary of about 100 MB per platform, which `validate`,
+ * dependency: it brings workerd, a native binary of over 100 MB per platform, which `validate`,
  * `compile` and a Pulumi deployment never need. When it is missing, one line says how to add it.
  */
 export async function loadMiniflare(importer: ModuleImporter = (name) => import(name)): Promise<MiniflareModule> {
