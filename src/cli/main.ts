@@ -81,8 +81,13 @@ function buildProgram(io: Io, state: { code: number }): Command {
   project(program.command("test").description("run policy tests (policies/*.test.yaml) with per-rule coverage"))
     .argument("[files...]", "test files to run (default: all)")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
-    .action((files: string[], flags) => {
-      state.code = testCommand(files, flags, io);
+    .addOption(
+      new Option("--runtime <runtime>", "decide with the Node evaluator, or run the built Worker bundles in workerd (needs miniflare)")
+        .choices(["node", "workerd"])
+        .default("node"),
+    )
+    .action(async (files: string[], flags) => {
+      state.code = await testCommand(files, flags, io);
     });
 
   return program;

@@ -6,13 +6,18 @@ import { hasErrors } from "../diagnostics/catalog.js";
 import { checkTestSchema } from "../check/check-schema.js";
 import { compileProject } from "../compile/compile-project.js";
 import { parseProjectFiles, testFileNames } from "../load/load-policies.js";
-import { runPolicyTests, type PlanSource, type TestReport } from "../testing/run-policy-tests.js";
+import { prepareTestCases, runPolicyTests, type PlanSource, type TestReport } from "../testing/run-policy-tests.js";
+import { runWorkerdTests, WorkerdStartError, type WorkerdTestReport } from "../testing/run-workerd-tests.js";
+import { loadMiniflare } from "./load-miniflare.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
 import { stackFromFiles } from "../stack/parse-stack-file.js";
 import { resolveProject, type ProjectFlags } from "./project-context.js";
 
+/** Where `bot-policy test` decides: the Node decide function, or the zones' built Worker bundles in workerd. */
+export type TestRuntime = "node" | "workerd";
+
 /** `bot-policy test [files]`: run policy tests; PASS/FAIL summary and per-rule coverage. */
-export function testCommand(files: string[], flags: ProjectFlags & { format: "pretty" | "json" }, io: Io): number {
+export async function testCommand(files: string[], flags: ProjectFlags & { format: "pretty" | "json"; runtime?: TestRuntime }, io: Io): Promise<number> {
   const project = resolveProject(flags);
   const projectFiles = new Map(project.files);
   const chosen = files.length > 0 ? files.map((file) => addNamedFile(project.dir, file, projectFiles)) : testFileNames(projectFiles);
@@ -36,14 +41,17 @@ export function testCommand(files: string[], flags: ProjectFlags & { format: "pr
     cache.set(key, result);
     return result;
   };
-  const report = runPolicyTests(checked.tests, compiled);
+  const workerd = flags.runtime === "workerd" ? await inWorkerd(async () => runWorkerdTests(prepareTestCases(checked.tests, compiled), await loadMiniflare())) : undefined;
+  const report: TestReport = workerd ?? runPolicyTests(checked.tests, compiled);
   const diagnostics = [...project.diagnostics, ...parsed.diagnostics, ...checked.diagnostics, ...report.diagnostics];
 
   if (flags.format === "json") {
-    io.stdout(`${JSON.stringify({ summary: summarize(report), cases: report.cases, coverage: report.coverage, diagnostics }, null, 2)}\n`);
+    const cases = workerd ? workerd.cases.map((c, i) => ({ ...c, decided_in: workerd.decidedIn[i] })) : report.cases;
+    io.stdout(`${JSON.stringify({ summary: summarize(report), cases, coverage: report.coverage, diagnostics }, null, 2)}\n`);
   } else {
     reportDiagnostics(io, diagnostics, "pretty", projectFiles);
     io.stdout(formatReport(report, io.color, invalidFiles([...parsed.diagnostics, ...checked.diagnostics])));
+    if (workerd) io.stdout(formatDecidedIn(workerd));
   }
   const failed = report.cases.some((c) => !c.passed) || hasErrors(diagnostics);
   return failed ? EXIT.findings : EXIT.ok;
@@ -104,4 +112,21 @@ export function formatReport(report: TestReport, color = false, invalid = 0): st
     lines.push(zone.missed.length === 0 ? line : `${line}; not exercised: ${zone.missed.join(", ")}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Runs in workerd; workerd failing to start is the user's environment: one line, exit 2. */
+async function inWorkerd<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof WorkerdStartError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Where `--runtime workerd` decided the cases: in the Worker, or by edge rules before it. */
+function formatDecidedIn(report: WorkerdTestReport): string {
+  const inWorkerd = report.decidedIn.filter((where) => where === "workerd").length;
+  const atEdge = report.decidedIn.length - inWorkerd;
+  return `runtime workerd: ${inWorkerd} case${inWorkerd === 1 ? "" : "s"} ran through the zone's Worker bundle in workerd; ${atEdge} ${atEdge === 1 ? "was" : "were"} decided by edge rules before any Worker (Node decide function, as Cloudflare's WAF)\n`;
 }

@@ -38,8 +38,8 @@ export type WorkerSource =
   | { from: "cf"; path: string }
   /** A request header (lowercase name). */
   | { from: "header"; name: string }
-  /** A part of the request URL. */
-  | { from: "url"; part: "hostname" | "pathname" }
+  /** A part of the request URL: host name, path, query string (without `?`), or the whole URL. */
+  | { from: "url"; part: "hostname" | "pathname" | "query" | "href" }
   /** The request method. */
   | { from: "method" }
   /** Cut from another policy field (the JA4 sections). */

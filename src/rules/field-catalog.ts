@@ -1,4 +1,4 @@
-import { POLICY_FIELD_TABLE, workerFieldLeaves, type FieldType, type PlanRequirement } from "../fields/policy-field-table.js";
+import { POLICY_FIELD_TABLE, workerFieldLeaves, type FieldType, type PlanRequirement, type WorkerSource } from "../fields/policy-field-table.js";
 
 export type { FieldType };
 export { JA4_SIGNAL_KEYS } from "../fields/policy-field-table.js";
@@ -12,15 +12,24 @@ export interface FieldInfo {
   stage: "edge" | "worker";
 }
 
+/** A Rules-language field that backs no policy field, and where the Worker finds it. */
+export interface RulesOnlyField {
+  name: string;
+  type: FieldType;
+  requires: PlanRequirement;
+  worker: WorkerSource;
+}
+
 /**
- * Rules-language fields that back no policy field: users may still name them in `expression:`.
- * Every field behind a policy field comes from the policy field table.
+ * Rules-language fields that back no policy field: users may still name them in `expression:`
+ * (the Worker re-checks such edge skips, so it reads them too). Every field behind a policy field
+ * comes from the policy field table.
  */
-const RULES_ONLY_FIELDS: ReadonlyArray<[string, FieldType, PlanRequirement]> = [
-  ["http.request.uri.query", "String", "all"],
-  ["http.request.full_uri", "String", "all"],
-  ["http.cookie", "String", "all"],
-  ["http.referer", "String", "all"],
+export const RULES_ONLY_FIELDS: readonly RulesOnlyField[] = [
+  { name: "http.request.uri.query", type: "String", requires: "all", worker: { from: "url", part: "query" } },
+  { name: "http.request.full_uri", type: "String", requires: "all", worker: { from: "url", part: "href" } },
+  { name: "http.cookie", type: "String", requires: "all", worker: { from: "header", name: "cookie" } },
+  { name: "http.referer", type: "String", requires: "all", worker: { from: "header", name: "referer" } },
 ];
 
 function buildCatalog(): ReadonlyMap<string, FieldInfo> {
@@ -33,7 +42,7 @@ function buildCatalog(): ReadonlyMap<string, FieldInfo> {
     }
     for (const { rulesField, leaf } of workerFieldLeaves(row)) catalog.set(rulesField, { type: leaf.type, requires: row.requires, stage: "worker" });
   }
-  for (const [name, type, requires] of RULES_ONLY_FIELDS) catalog.set(name, { type, requires, stage: "edge" });
+  for (const { name, type, requires } of RULES_ONLY_FIELDS) catalog.set(name, { type, requires, stage: "edge" });
   return catalog;
 }
 

@@ -2,6 +2,7 @@ import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CheckedTestFile } from "../check/check-schema.js";
 import { compileZoneProgram, decide, type Decision, type ZoneProgram } from "../evaluate/decide.js";
+import type { FieldValues } from "../rules/compile-evaluator.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import { locate } from "../load/parse-yaml.js";
 import type { PolicyIR } from "../model/policy-ir.js";
@@ -36,32 +37,64 @@ export interface TestReport {
 /** Compiled plans of a project, by stack name ("" for none), which the runner asks for as needed. */
 export type PlanSource = (stack: string | undefined) => { ok: true; plans: ZonePlan[]; policies: PolicyIR[] } | { ok: false; diagnostics: Diagnostic[] };
 
+/** One case ready to decide in one zone: where it is, what it expects, and the zone's compiled rules. */
+export interface PreparedCase {
+  file: string;
+  line: number;
+  column: number;
+  name: string;
+  zone: string;
+  /** The test file's `stack:`, if any. */
+  stack: string | undefined;
+  expected: { action: string; rule?: string };
+  /** The request as the test file gives it (policy field names). */
+  request: Record<string, unknown>;
+  fields: FieldValues;
+  plan: ZonePlan;
+  program: ZoneProgram;
+  /** The case runs in several zones: failures name the zone. */
+  inSeveralZones: boolean;
+}
+
+/** Every case of the test files, in order, with the diagnostics found on the way and the zones' rules. */
+export interface PreparedTests {
+  cases: PreparedCase[];
+  /** Each zone's enabled policy rules, for coverage. */
+  zoneRules: Map<string, string[]>;
+  diagnostics: Diagnostic[];
+}
+
 /**
  * Runs test files against compiled zones. A file runs against its `zone:`, else the zones of the
  * policy file with the same name; with `stack:`, that stack's config applies. Each case must get
  * the expected action (and rule, when given) in every zone it runs in.
  */
 export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: PlanSource): TestReport {
-  const report: TestReport = { cases: [], coverage: [], diagnostics: [] };
+  const prepared = prepareTestCases(tests, compiled);
+  return reportTestCases(prepared, prepared.cases.map((c) => decide(c.program, c.fields)));
+}
+
+/** Resolves each test file's zones and stack, compiles each zone once, and reads each case's request. */
+export function prepareTestCases(tests: readonly CheckedTestFile[], compiled: PlanSource): PreparedTests {
+  const prepared: PreparedTests = { cases: [], zoneRules: new Map(), diagnostics: [] };
   const programs = new Map<string, ZoneProgram>();
-  const hits = new Map<string, { rules: string[]; exercised: Set<string> }>();
 
   for (const { source, raw } of tests) {
     const project = compiled(raw.stack);
     if (!project.ok) {
-      report.diagnostics.push(...project.diagnostics);
+      prepared.diagnostics.push(...project.diagnostics);
       continue;
     }
     const zones = raw.zone !== undefined ? [raw.zone] : zonesOfPolicyFile(source.file, project.policies);
     const at = locate(source, raw.zone !== undefined ? ["zone"] : []);
     if (zones.length === 0) {
-      report.diagnostics.push(makeDiagnostic("BP502", at, `No zone to test: '${source.file}' sets no 'zone:' and no policy file of the same name names a zone.`));
+      prepared.diagnostics.push(makeDiagnostic("BP502", at, `No zone to test: '${source.file}' sets no 'zone:' and no policy file of the same name names a zone.`));
       continue;
     }
     for (const zone of zones) {
       const plan = project.plans.find((p) => p.zone === zone);
       if (!plan) {
-        report.diagnostics.push(makeDiagnostic("BP502", at, `Zone '${zone}' has no compiled rules${raw.stack ? ` in stack '${raw.stack}'` : ""}.`));
+        prepared.diagnostics.push(makeDiagnostic("BP502", at, `Zone '${zone}' has no compiled rules${raw.stack ? ` in stack '${raw.stack}'` : ""}.`));
         continue;
       }
       const key = `${raw.stack ?? ""}/${zone}`;
@@ -69,30 +102,66 @@ export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: Plan
       if (!program) {
         program = compileZoneProgram(plan);
         programs.set(key, program);
-        hits.set(zone, hits.get(zone) ?? { rules: zoneRules(project.policies, zone), exercised: new Set() });
+        if (!prepared.zoneRules.has(zone)) prepared.zoneRules.set(zone, zoneRules(project.policies, zone));
       }
       raw.cases.forEach((testCase, index) => {
         const caseAt = locate(source, ["cases", index], "key");
         const expected = typeof testCase.expect === "string" ? { action: testCase.expect } : testCase.expect;
         const converted = requestFields(testCase.request);
         if ("error" in converted) {
-          report.diagnostics.push(makeDiagnostic("BP503", locate(source, ["cases", index, "request"]), converted.error));
+          prepared.diagnostics.push(makeDiagnostic("BP503", locate(source, ["cases", index, "request"]), converted.error));
           return;
         }
-        const actual = decide(program, converted.fields);
-        const coverage = hits.get(zone)!;
-        if (actual.rule) coverage.exercised.add(actual.rule);
-        for (const ref of actual.logged) coverage.exercised.add(ref);
-        const passed = actual.action === expected.action && (expected.rule === undefined || actual.rule === expected.rule);
-        report.cases.push({ file: source.file, line: caseAt.line, name: testCase.name, zone, passed, expected, actual });
-        if (!passed) {
-          report.diagnostics.push(makeDiagnostic("BP501", caseAt, testCase.name, describeMismatch(expected, actual, zones.length > 1 ? zone : undefined)));
-        }
+        prepared.cases.push({
+          file: source.file,
+          line: caseAt.line,
+          column: caseAt.column,
+          name: testCase.name,
+          zone,
+          stack: raw.stack,
+          expected,
+          request: testCase.request,
+          fields: converted.fields,
+          plan,
+          program,
+          inSeveralZones: zones.length > 1,
+        });
       });
     }
   }
-  for (const [zone, { rules, exercised }] of [...hits].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    report.coverage.push({ zone, rules, exercised: rules.filter((r) => exercised.has(r)), missed: rules.filter((r) => !exercised.has(r)) });
+  return prepared;
+}
+
+/**
+ * The report of prepared cases given their decisions (one per case, in order): pass or fail, a
+ * located failure per mismatch, and per-zone coverage. `notes` fail a case whatever its decision
+ * (the runtime misbehaved) and are added to its failure; `where` only says where it was decided.
+ */
+export function reportTestCases(
+  prepared: PreparedTests,
+  decisions: readonly Decision[],
+  notes: ReadonlyArray<string | undefined> = [],
+  where: ReadonlyArray<string | undefined> = [],
+): TestReport {
+  const report: TestReport = { cases: [], coverage: [], diagnostics: [...prepared.diagnostics] };
+  const exercised = new Map<string, Set<string>>();
+  prepared.cases.forEach((c, index) => {
+    const actual = decisions[index]!;
+    const hits = exercised.get(c.zone) ?? new Set<string>();
+    exercised.set(c.zone, hits);
+    if (actual.rule) hits.add(actual.rule);
+    for (const ref of actual.logged) hits.add(ref);
+    const note = notes[index];
+    const passed = note === undefined && actual.action === c.expected.action && (c.expected.rule === undefined || actual.rule === c.expected.rule);
+    report.cases.push({ file: c.file, line: c.line, name: c.name, zone: c.zone, passed, expected: c.expected, actual });
+    if (!passed) {
+      const detail = `${describeMismatch(c.expected, actual, c.inSeveralZones ? c.zone : undefined)}${where[index] === undefined ? "" : ` (${where[index]})`}`;
+      report.diagnostics.push(makeDiagnostic("BP501", { file: c.file, line: c.line, column: c.column }, c.name, note === undefined ? detail : `${detail}; ${note}`));
+    }
+  });
+  for (const [zone, rules] of [...prepared.zoneRules].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const hits = exercised.get(zone) ?? new Set<string>();
+    report.coverage.push({ zone, rules, exercised: rules.filter((r) => hits.has(r)), missed: rules.filter((r) => !hits.has(r)) });
   }
   return report;
 }

@@ -2,6 +2,7 @@ import { compileWorkerProgram, type PartialZoneProgram, type ZoneProgram } from 
 import type { BlockResponse, RiskIntelligenceIR } from "../model/policy-ir.js";
 import type { WorkerPolicy } from "../model/zone-plan.js";
 import { expressionFields } from "../rules/expression-fields.js";
+import { compileRequestReader, type RequestReader } from "./read-request.js";
 
 /** What the Worker needs about Risk Intelligence, when some rule or origin header reads `risk`. */
 export interface CompiledRisk {
@@ -15,8 +16,8 @@ export interface CompiledRisk {
 /** A zone's Worker policy compiled once per isolate. */
 export interface CompiledWorker {
   program: ZoneProgram;
-  /** The fields the rules read: only these are read from a request. */
-  fields: ReadonlySet<string>;
+  /** Reads the fields the rules read, and only those, from a request. */
+  reader: RequestReader;
   /** Block responses by rule (`<policy>/<rule>`); a rule without one answers 403. */
   responses: ReadonlyMap<string, BlockResponse>;
   /** Worker rules in observe mode: they never block, they mark the request. */
@@ -43,5 +44,5 @@ export function compileWorker(policy: WorkerPolicy): CompiledWorker {
     risk = { settings: policy.riskIntelligence, partial: compileWorkerProgram(policy, isRiskField), forwarded };
   }
   const fields = new Set(policy.rules.flatMap((rule) => expressionFields(rule.condition)));
-  return { program: compileWorkerProgram(policy), fields, responses, observed, originHeaders: policy.originHeaders, risk };
+  return { program: compileWorkerProgram(policy), reader: compileRequestReader(fields), responses, observed, originHeaders: policy.originHeaders, risk };
 }

@@ -1,6 +1,6 @@
 import type { WorkerPolicy } from "../model/zone-plan.js";
 import { compileWorker, type CompiledWorker } from "./compile-worker.js";
-import { handleRequest, type Env } from "./handle-request.js";
+import { DECISION_HEADER, handleRequest, type Env } from "./handle-request.js";
 
 /**
  * The Worker for one zone's compiled policy. The bundle's generated entry module calls this with
@@ -30,7 +30,11 @@ export function createWorker(policy: WorkerPolicy): ExportedHandler<Env> {
         console.error(`bot-policy: internal error (${describe(error)}); request forwarded unchanged`);
         return fetch(request);
       }
-      return "respond" in verdict ? verdict.respond : fetch(verdict.forward);
+      if (env.BOT_POLICY_TRACE === undefined) return "respond" in verdict ? verdict.respond : fetch(verdict.forward);
+      const response = "respond" in verdict ? verdict.respond : await fetch(verdict.forward);
+      const traced = new Response(response.body, response);
+      traced.headers.set(DECISION_HEADER, JSON.stringify(verdict.decision));
+      return traced;
     },
   } satisfies ExportedHandler<Env>;
 }

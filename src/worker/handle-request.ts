@@ -11,13 +11,22 @@ import { retrieveRisk, type RiskResult } from "./retrieve-risk.js";
 /** The Worker's bindings: the Risk Intelligence API key, a secret, when a policy uses `risk`. */
 export interface Env {
   RISK_API_KEY?: string;
+  /**
+   * Set (to any text) only where bot-policy itself runs the Worker (`test --runtime workerd`): the
+   * response then carries the decision in `x-bot-policy-decision`, so a test can name the rule
+   * that decided. Never set by the deployment; clients cannot set a binding.
+   */
+  BOT_POLICY_TRACE?: string;
 }
+
+/** The response header that carries the decision when `BOT_POLICY_TRACE` is bound. */
+export const DECISION_HEADER = "x-bot-policy-decision";
 
 /** The header that tells the origin which observe-mode rules matched. */
 export const OBSERVED_HEADER = "x-bot-policy-observed";
 
-/** What the Worker does with a request: answer it (a block), or send this request to the origin. */
-export type Verdict = { respond: Response } | { forward: Request };
+/** What the Worker does with a request: answer it (a block), or send this request to the origin; and why. */
+export type Verdict = ({ respond: Response } | { forward: Request }) & { decision: Decision };
 
 /**
  * Decides one request and says what to do with it. Risk Intelligence is retrieved only when the
@@ -26,7 +35,7 @@ export type Verdict = { respond: Response } | { forward: Request };
  */
 export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext, worker: CompiledWorker): Promise<Verdict> {
   const cf = request.cf as RequestCf | undefined;
-  const fields = readRequestFields(request, cf, worker.fields);
+  const fields = readRequestFields(request, cf, worker.reader);
   let decision: Decision;
   let risk: Record<string, unknown> | undefined;
   if (worker.risk === undefined) {
@@ -48,8 +57,8 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     }
   }
   if (decision.logged.length > 0) console.log(`bot-policy: matched ${decision.logged.join(", ")} (${decision.action})`);
-  if (decision.action === "block" && decision.rule !== null) return { respond: blockResponse(worker, decision.rule) };
-  return { forward: forwardedRequest(request, cf, worker, decision, risk) };
+  if (decision.action === "block" && decision.rule !== null) return { respond: blockResponse(worker, decision.rule), decision };
+  return { forward: forwardedRequest(request, cf, worker, decision, risk), decision };
 }
 
 /**

@@ -1,62 +1,96 @@
-import { JA4_SIGNAL_KEYS, lookupField } from "../rules/field-catalog.js";
+import { valueTypeOf } from "../fields/field-value-types.js";
+import { findPolicyField, POLICY_FIELD_TABLE, workerFieldLeaves, type FieldLeaf, type WorkerSource } from "../fields/policy-field-table.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
+import { RULES_ONLY_FIELDS } from "../rules/field-catalog.js";
 import type { RequestCf } from "./request-cf.js";
 
 /**
- * Where each Rules-language field comes from in the Worker: a path into `request.cf`. The one
- * place that knows it (PLATFORM.md §1); fields of the request itself are read below.
+ * Where the Worker finds one Rules-language field, as the policy field table says (its `worker`
+ * source), with the type check its value must pass. `cf` paths are split once, here.
  */
-const CF_PATHS: ReadonlyArray<readonly [field: string, path: readonly string[]]> = [
-  ["cf.bot_management.score", ["botManagement", "score"]],
-  ["cf.bot_management.verified_bot", ["botManagement", "verifiedBot"]],
-  ["cf.verified_bot_category", ["verifiedBotCategory"]],
-  ["cf.bot_management.static_resource", ["botManagement", "staticResource"]],
-  ["cf.bot_management.corporate_proxy", ["botManagement", "corporateProxy"]],
-  ["cf.bot_management.js_detection.passed", ["botManagement", "jsDetection", "passed"]],
-  ["cf.bot_management.detection_ids", ["botManagement", "detectionIds"]],
-  ["cf.bot_management.ja3_hash", ["botManagement", "ja3Hash"]],
-  ["cf.bot_management.ja4", ["botManagement", "ja4"]],
-  ...JA4_SIGNAL_KEYS.map((key) => [`cf.bot_management.ja4_signals.${key}`, ["botManagement", "ja4Signals", key]] as const),
-  ["ip.src.asnum", ["asn"]],
-  ["ip.src.country", ["country"]],
-];
-
-/** How one `request.cf` path becomes a field value: the path and the check of its type. */
-interface CfReader {
+export interface FieldSource {
   field: string;
+  source: Exclude<WorkerSource, { from: "section" } | { from: "risk_intelligence_api" }>;
+  /** `request.cf` path keys, for a `cf` source. */
   path: readonly string[];
   accepts: (value: unknown) => boolean;
 }
 
-const CF_READERS: readonly CfReader[] = CF_PATHS.map(([field, path]) => ({ field, path, accepts: typeCheck(field) }));
+/**
+ * Every field the Worker can read, derived once at module load from the policy field table (and
+ * the Rules-only fields of the catalog): edge fields from their `worker` source, worker fields
+ * read from `request.cf` leaf by leaf below their object's path. JA4 sections have no source of
+ * their own (the evaluator cuts them from the JA4), and `risk` comes from the vendor, not the request.
+ */
+export const WORKER_FIELD_SOURCES: readonly FieldSource[] = deriveFieldSources();
+
+function deriveFieldSources(): FieldSource[] {
+  const sources: FieldSource[] = [];
+  const add = (field: string, source: WorkerSource, accepts: (value: unknown) => boolean): void => {
+    if (source.from === "section" || source.from === "risk_intelligence_api") return;
+    sources.push({ field, source, path: source.from === "cf" ? source.path.split(".") : [], accepts });
+  };
+  for (const row of POLICY_FIELD_TABLE) {
+    if (row.stage === "edge") {
+      if (row.section === undefined) add(row.rulesField, row.worker, valueTypeOf(row).test);
+      continue;
+    }
+    const { worker } = row;
+    if (worker.from !== "cf") continue;
+    for (const { path, rulesField, leaf } of workerFieldLeaves(row)) add(rulesField, { from: "cf", path: [worker.path, ...path].join(".") }, leafAccepts(leaf));
+  }
+  for (const field of RULES_ONLY_FIELDS) add(field.name, field.worker, (value) => typeof value === "string");
+  return sources;
+}
+
+/** Cloudflare drops NaN and Infinity from the JA4 Signals: a value that is not finite is absent. */
+function leafAccepts(leaf: FieldLeaf): (value: unknown) => boolean {
+  const test = valueTypeOf(leaf).test;
+  return (value) => test(value) && (typeof value !== "number" || Number.isFinite(value));
+}
+
+/** The sources of the fields a compiled policy reads, chosen once per isolate. */
+export interface RequestReader {
+  sources: readonly FieldSource[];
+  /** Whether any source is a part of the URL (split only then). */
+  readsUrl: boolean;
+}
+
+/**
+ * A reader for the given Rules-language fields (what the zone's rules read: each header read is a
+ * call into the runtime, and most zones read a handful of fields); without `wanted`, every field.
+ */
+export function compileRequestReader(wanted?: ReadonlySet<string>): RequestReader {
+  const sources = wanted === undefined ? WORKER_FIELD_SOURCES : WORKER_FIELD_SOURCES.filter((s) => wanted.has(s.field));
+  return { sources, readsUrl: sources.some((s) => s.source.from === "url" && s.source.part !== "href") };
+}
 
 /**
  * Reads one request into the Rules-language field values the decide function takes. A field
  * stays absent when Cloudflare did not send it or sent a value of the wrong type (NaN and
- * Infinity included), so `ja4Signals: {}` reads as absent signals. With `wanted`, only those
- * fields are read (what a compiled policy reads: each header read costs a call into the runtime).
+ * Infinity included), so `ja4Signals: {}` reads as absent signals.
  */
-export function readRequestFields(request: Request, cf: RequestCf | undefined, wanted?: ReadonlySet<string>): FieldValues {
+export function readRequestFields(request: Request, cf: RequestCf | undefined, reader: RequestReader): FieldValues {
   const fields: FieldValues = {};
-  const want = (field: string) => wanted === undefined || wanted.has(field);
-  if (cf !== undefined && cf !== null && typeof cf === "object") {
-    for (const reader of CF_READERS) {
-      if (!want(reader.field)) continue;
-      const value = readPath(cf, reader.path);
-      if (value !== undefined && reader.accepts(value)) fields[reader.field] = value;
+  const url = reader.readsUrl ? splitUrl(request.url) : undefined;
+  for (const { field, source, path, accepts } of reader.sources) {
+    let value: unknown;
+    switch (source.from) {
+      case "cf":
+        value = readPath(cf, path);
+        break;
+      case "header":
+        value = request.headers.get(source.name) ?? undefined;
+        break;
+      case "url":
+        value = source.part === "href" ? request.url : source.part === "hostname" ? url?.hostname : source.part === "pathname" ? url?.path : url?.query;
+        break;
+      case "method":
+        value = request.method;
+        break;
     }
+    if (value !== undefined && accepts(value)) fields[field] = value;
   }
-  const url = splitUrl(request.url);
-  const headers = request.headers;
-  if (want("ip.src")) setString(fields, "ip.src", headers.get("cf-connecting-ip"));
-  if (want("http.host")) fields["http.host"] = url.hostname;
-  if (want("http.request.uri.path")) fields["http.request.uri.path"] = url.path;
-  if (want("http.request.uri.query")) fields["http.request.uri.query"] = url.query;
-  if (want("http.request.full_uri")) fields["http.request.full_uri"] = request.url;
-  if (want("http.request.method")) fields["http.request.method"] = request.method;
-  if (want("http.user_agent")) setString(fields, "http.user_agent", headers.get("user-agent"));
-  if (want("http.cookie")) setString(fields, "http.cookie", headers.get("cookie"));
-  if (want("http.referer")) setString(fields, "http.referer", headers.get("referer"));
   return fields;
 }
 
@@ -90,9 +124,18 @@ export function splitUrl(url: string): { hostname: string; path: string; query: 
   return { hostname, path, query: pathEnd < end ? url.slice(pathEnd + 1, end) : "" };
 }
 
+/** Where `request.cf` holds the JA4 Signals object: the table's source of `ja4_signals`. */
+const JA4_SIGNALS_PATH: readonly string[] = ja4SignalsPath();
+
+function ja4SignalsPath(): readonly string[] {
+  const source = findPolicyField("ja4_signals")?.worker;
+  if (source?.from !== "cf") throw new Error("the policy field table has no request.cf source for 'ja4_signals'");
+  return source.path.split(".");
+}
+
 /** The JA4 Signals object to forward to the origin: finite numbers only; none → undefined. */
 export function readJa4Signals(cf: RequestCf | undefined): Record<string, number> | undefined {
-  const signals = readPath(cf, ["botManagement", "ja4Signals"]);
+  const signals = readPath(cf, JA4_SIGNALS_PATH);
   if (signals === null || typeof signals !== "object" || Array.isArray(signals)) return undefined;
   const finite: Record<string, number> = {};
   let count = 0;
@@ -105,33 +148,12 @@ export function readJa4Signals(cf: RequestCf | undefined): Record<string, number
   return count === 0 ? undefined : finite;
 }
 
+/** A value at a path of own properties (a prototype's members are never read as data). */
 function readPath(value: unknown, path: readonly string[]): unknown {
   let current = value;
   for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current ?? undefined;
-}
-
-function typeCheck(field: string): (value: unknown) => boolean {
-  switch (lookupField(field)?.type) {
-    case "Int":
-      return (value) => Number.isInteger(value);
-    case "Float":
-      return (value) => typeof value === "number" && Number.isFinite(value);
-    case "Bool":
-      return (value) => typeof value === "boolean";
-    case "String":
-    case "Ip":
-      return (value) => typeof value === "string";
-    case "Array<Int>":
-      return (value) => Array.isArray(value) && value.every((item) => Number.isInteger(item));
-    case undefined:
-      return () => false;
-  }
-}
-
-function setString(fields: FieldValues, field: string, value: string | null): void {
-  if (value !== null) fields[field] = value;
 }

@@ -141,6 +141,16 @@ describe("block responses", () => {
   });
 });
 
+describe("the decision trace", () => {
+  it("is never sent without the BOT_POLICY_TRACE binding, which deployments do not set", async () => {
+    const blocked = await h.send("https://api.example.com/v1/products", { cf: { botManagement: { ja4Signals: outlier } } });
+    const forwarded = await h.send("https://api.example.com/v1/products");
+    expect([blocked.status, forwarded.status]).toEqual([403, 200]);
+    expect(blocked.headers.get("x-bot-policy-decision")).toBeNull();
+    expect(forwarded.headers.get("x-bot-policy-decision")).toBeNull();
+  });
+});
+
 describe("observe mode (stack dev)", () => {
   it("never blocks and tells the origin which rule would have", async () => {
     const response = await h.send("https://api-dev.example.com/v1/products", { cf: { botManagement: { ja4Signals: outlier } } });

@@ -5,6 +5,7 @@ import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE } from "../../src/bundle/b
 import { compileProject } from "../../src/compile/compile-project.js";
 import type { WorkerPolicy } from "../../src/model/zone-plan.js";
 import { loadStackFile } from "../../src/stack/load-stack-file.js";
+import { workerRequestForCase } from "../../src/testing/worker-request-for-case.js";
 import { projectFiles } from "../helpers/project-files.js";
 import { REPO_ROOT } from "../helpers/run-cli.js";
 
@@ -186,31 +187,10 @@ export function apiVariant(riskIntelligence: string, edits: Array<[string, strin
 
 /**
  * A test-file request (policy field names) as Cloudflare would hand it to the Worker: `request.cf`,
- * headers and a URL. `risk` is not part of it: the fake vendor serves it.
+ * headers and a URL, placed from the policy field table as `test --runtime workerd` does. `risk`
+ * is not part of it: the fake vendor serves it.
  */
 export function workerRequest(request: Record<string, unknown>): { url: string; method: string; headers: Record<string, string>; cf: TestCf } {
-  const botManagement: Record<string, unknown> = {};
-  const cf: TestCf = {};
-  const headers: Record<string, string> = {};
-  const cfPaths: Record<string, (value: unknown) => void> = {
-    bot_score: (v) => (botManagement.score = v),
-    verified_bot: (v) => (botManagement.verifiedBot = v),
-    static_resource: (v) => (botManagement.staticResource = v),
-    corporate_proxy: (v) => (botManagement.corporateProxy = v),
-    js_detection_passed: (v) => (botManagement.jsDetection = { passed: v }),
-    detection_ids: (v) => (botManagement.detectionIds = v),
-    ja3: (v) => (botManagement.ja3Hash = v),
-    ja4: (v) => (botManagement.ja4 = v),
-    ja4_signals: (v) => (botManagement.ja4Signals = v),
-    verified_bot_category: (v) => (cf.verifiedBotCategory = v as string),
-    asn: (v) => (cf.asn = v as number),
-    country: (v) => (cf.country = v as string),
-    ip: (v) => (headers["cf-connecting-ip"] = v as string),
-    user_agent: (v) => (headers["user-agent"] = v as string),
-  };
-  for (const [key, value] of Object.entries(request)) cfPaths[key]?.(value);
-  if (Object.keys(botManagement).length > 0) cf.botManagement = botManagement;
-  const host = typeof request.host === "string" ? request.host : "api.example.com";
-  const path = typeof request.path === "string" ? request.path : "/";
-  return { url: `https://${host}${path}`, method: typeof request.method === "string" ? request.method : "GET", headers, cf };
+  const { url, method, headers, cf } = workerRequestForCase(request, "api.example.com");
+  return { url, method, headers, cf: cf as TestCf };
 }
