@@ -1,4 +1,4 @@
-import { compileZoneProgram, decide } from "../evaluate/decide.js";
+import { compileZoneProgram, decideRequest } from "../evaluate/decide.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
 import { compileForCommand, type ProjectFlags } from "./project-context.js";
@@ -22,7 +22,7 @@ export function evalCommand(flags: ProjectFlags & { request: string; zone?: stri
   if (!plan) throw new UsageError(`Unknown zone '${flags.zone ?? ""}' (zones: ${zones.join(", ") || "none"}).`);
   const converted = requestFields(request);
   if ("error" in converted) throw new UsageError(`Invalid request: ${converted.error}.`);
-  const decision = decide(compileZoneProgram(plan), converted.fields);
+  const decision = decideRequest(compileZoneProgram(plan), converted.fields);
   io.stdout(`${JSON.stringify(decision)}\n`);
   return EXIT.ok;
 }

@@ -44,6 +44,8 @@ export interface ZoneProgram {
   edge: ProgramRule[];
   /** What the Worker runs after them: edge skip guards and worker rules, in policy order. */
   worker: ProgramRule[];
+  /** When the Worker's rules read Risk Intelligence with `on_error: block`: its rules with `risk.*` unknown. */
+  riskOnErrorBlock?: PartialZoneProgram;
 }
 
 /** A zone's rules compiled three-valued, for requests where some fields are not known yet. */
@@ -70,7 +72,14 @@ export function compileZoneProgram(plan: ZonePlan): ZoneProgram {
   const edge = plan.firewallCustom.rules
     .filter((r) => r.enabled)
     .map((r) => ({ ref: ruleOf(r.ref), action: r.action as Action, matches: compileEvaluator(parsePrinted(r.expression, r.ref)), observe: false, guard: false }));
-  return { edge, worker: plan.worker ? compileWorkerProgram(plan.worker).worker : [] };
+  const program: ZoneProgram = { edge, worker: plan.worker ? compileWorkerProgram(plan.worker).worker : [] };
+  if (plan.worker?.riskIntelligence?.onError === "block") program.riskOnErrorBlock = compileWorkerProgram(plan.worker, isRiskField);
+  return program;
+}
+
+/** True for a Risk Intelligence field (`risk.…`). */
+export function isRiskField(field: string): boolean {
+  return field.startsWith("risk.");
 }
 
 /**
@@ -130,6 +139,36 @@ export function decide(program: ZoneProgram | PartialZoneProgram, fields: FieldV
     }
   }
   return skipped ?? { action: "pass", rule: null, stage: null, logged };
+}
+
+/**
+ * The decision when Risk Intelligence cannot be had for a request whose outcome depends on it
+ * (`first` is the three-valued answer): `on_error: pass` decides as if the request had no risk
+ * data (fail open, the vendor's advice); `block` lets the first rule that needed it block, unless
+ * that rule only observes.
+ */
+export function decideOnError(program: ZoneProgram, first: Undecided, fields: FieldValues, onError: "pass" | "block", from: DecideFrom = "worker"): Decision {
+  const withoutRisk = decide(program, fields, from);
+  if (onError !== "block") return withoutRisk;
+  const needing = program.worker.find((rule) => rule.ref === first.rule);
+  const edgeLogged = from === "edge" ? decide({ edge: program.edge, worker: [] }, fields, "edge").logged : [];
+  if (needing !== undefined && !needing.observe) return { action: "block", rule: first.rule, stage: "worker", logged: [...edgeLogged, ...first.logged] };
+  return { ...withoutRisk, logged: [...new Set([...edgeLogged, ...first.logged, first.rule, ...withoutRisk.logged])] };
+}
+
+/**
+ * Decides a request of a test or of `eval`, as the deployed zone would. A request without `risk`
+ * data, in a zone whose Worker needs it with `on_error: block`, stands for one whose Risk
+ * Intelligence could not be had (no token, the vendor down): `on_error` applies, as in the Worker.
+ */
+export function decideRequest(program: ZoneProgram, fields: FieldValues): Decision {
+  const decision = decide(program, fields);
+  const partial = program.riskOnErrorBlock;
+  if (partial === undefined || Object.keys(fields).some(isRiskField)) return decision;
+  // Cloudflare's rulesets decided before the Worker ran: its Risk Intelligence never mattered.
+  if (decision.stage === "edge" && decision.action !== "skip") return decision;
+  const first = decide(partial, fields, "worker");
+  return first.action === "unknown" ? decideOnError(program, first, fields, "block", "edge") : decision;
 }
 
 function parsePrinted(expression: string, ref: string) {

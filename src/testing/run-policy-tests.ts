@@ -1,7 +1,7 @@
 import { makeDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CheckedTestFile } from "../check/check-schema.js";
-import { compileZoneProgram, decide, type Decision, type ZoneProgram } from "../evaluate/decide.js";
+import { compileZoneProgram, decideRequest, type Decision, type ZoneProgram } from "../evaluate/decide.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import { locate } from "../load/parse-yaml.js";
@@ -71,7 +71,7 @@ export interface PreparedTests {
  */
 export function runPolicyTests(tests: readonly CheckedTestFile[], compiled: PlanSource): TestReport {
   const prepared = prepareTestCases(tests, compiled);
-  return reportTestCases(prepared, prepared.cases.map((c) => decide(c.program, c.fields)));
+  return reportTestCases(prepared, prepared.cases.map((c) => decideRequest(c.program, c.fields)));
 }
 
 /** Resolves each test file's zones and stack, compiles each zone once, and reads each case's request. */

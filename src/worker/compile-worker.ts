@@ -1,4 +1,4 @@
-import { compileWorkerProgram, type PartialZoneProgram, type ZoneProgram } from "../evaluate/decide.js";
+import { compileWorkerProgram, isRiskField, type PartialZoneProgram, type ZoneProgram } from "../evaluate/decide.js";
 import type { BlockResponse, RiskIntelligenceIR } from "../model/policy-ir.js";
 import type { WorkerPolicy } from "../model/zone-plan.js";
 import { expressionFields } from "../rules/expression-fields.js";
@@ -26,7 +26,6 @@ export interface CompiledWorker {
   risk: CompiledRisk | undefined;
 }
 
-const isRiskField = (field: string): boolean => field.startsWith("risk.");
 
 /** Compiles a Worker policy; throws on a policy it cannot run (the caller fails open). */
 export function compileWorker(policy: WorkerPolicy): CompiledWorker {

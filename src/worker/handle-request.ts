@@ -1,4 +1,4 @@
-import { decide, type Decision, type Undecided } from "../evaluate/decide.js";
+import { decide, decideOnError, type Decision } from "../evaluate/decide.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 import type { CompiledRisk, CompiledWorker } from "./compile-worker.js";
@@ -52,7 +52,7 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
         decision = decide(worker.program, { ...fields, ...result.fields }, "worker");
       } else {
         console.log(`bot-policy: Risk Intelligence unavailable (${result.reason}); on_error: ${worker.risk.settings.onError}`);
-        decision = first.action === "unknown" ? decideOnError(first, fields, worker) : first;
+        decision = first.action === "unknown" ? decideOnError(worker.program, first, fields, worker.risk.settings.onError) : first;
       }
     }
   }
@@ -61,17 +61,6 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
   return { forward: forwardedRequest(request, cf, worker, decision, risk), decision };
 }
 
-/**
- * The decision when the vendor cannot answer a request that needs it: `pass` decides as if the
- * request had no risk data (fail open, the vendor's advice); `block` lets the first rule that
- * needed it block, unless that rule only observes.
- */
-function decideOnError(first: Undecided, fields: FieldValues, worker: CompiledWorker): Decision {
-  const withoutRisk = decide(worker.program, fields, "worker");
-  if (worker.risk?.settings.onError !== "block") return withoutRisk;
-  if (!worker.observed.has(first.rule)) return { action: "block", rule: first.rule, stage: "worker", logged: first.logged };
-  return { ...withoutRisk, logged: [...new Set([...first.logged, first.rule, ...withoutRisk.logged])] };
-}
 
 /**
  * The vendor's object read into `risk.*` fields the way test requests' `risk` is read, so the
