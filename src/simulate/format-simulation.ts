@@ -37,8 +37,8 @@ function decisionSummary(zone: ZoneSimulation): string {
     .join(", ");
 }
 
-function undecidedSummary(zone: ZoneSimulation): string | undefined {
-  const at = zone.rules.filter((r) => r.undecided > 0).map((r) => `${r.rule} ${r.undecided.toLocaleString("en-US")}`);
+function undecidedSummary(zone: ZoneSimulation, rule: (id: string) => string = (id) => id): string | undefined {
+  const at = zone.rules.filter((r) => r.undecided > 0).map((r) => `${rule(r.rule)} ${r.undecided.toLocaleString("en-US")}`);
   return at.length === 0 ? undefined : at.join(", ");
 }
 
@@ -81,7 +81,8 @@ function prettyZone(zone: ZoneSimulation, c: ReturnType<typeof pc.createColors>)
     }
   }
   if (zone.malformed > 0) {
-    out.push("", `Malformed lines (${zone.malformed.toLocaleString("en-US")}; the first ${zone.malformed_lines.length} are reported as BP530 on stderr).`);
+    const which = zone.malformed === zone.malformed_lines.length ? "they are" : `the first ${zone.malformed_lines.length} are`;
+    out.push("", `${plural(zone.malformed, "malformed line")} not replayed; ${which} listed on stderr (BP530).`);
   }
   return `${out.join("\n")}\n`;
 }
@@ -107,10 +108,25 @@ function code(value: string | number | null, max = 60): string {
 
 function markdownZone(zone: ZoneSimulation): string {
   const out: string[] = [`### Traffic replay: zone ${code(zone.zone)}`, "", `${lineSummary(zone)}.`, ""];
+  // What a reviewer came for comes first: the decisions the change moves.
+  if (zone.base !== null) {
+    if (zone.changes.length === 0) {
+      out.push(`No replayed decision changes against ${code(zone.base)}.`);
+    } else {
+      out.push(`#### Decisions that change against ${code(zone.base)} (${plural(changeTotal(zone.changes), "line")})`, "");
+      out.push("| from | to | rule | lines | samples |", "|---|---|---|--:|---|");
+      for (const change of zone.changes) {
+        const samples = change.samples.map((s) => `${code(`${s.file}:${s.line}`)}${s.ray_id === null ? "" : ` ${code(s.ray_id)}`} ${code(s.path)}`).join("<br>");
+        const rule = change.rule === null ? "–" : `${code(change.rule)}${detail(change) === "" ? "" : ` (was ${code(change.from_rule)})`}`;
+        out.push(`| ${change.from} | ${change.to} | ${rule} | ${change.count} | ${samples} |`);
+      }
+    }
+    out.push("", "#### Per rule", "");
+  }
   out.push("| rule | stage | action | matched | decided | unknown |", "|---|---|---|--:|--:|--:|");
   for (const r of zone.rules) out.push(`| ${code(r.rule)} | ${r.stage} | ${r.action} | ${r.matched} | ${r.decided} | ${r.unknown} |`);
   out.push("", `**Decisions:** ${decisionSummary(zone)}.`);
-  const undecided = undecidedSummary(zone);
+  const undecided = undecidedSummary(zone, (id) => code(id));
   if (undecided !== undefined) {
     out.push("", `*Unknown* means the decision depends on a field these lines cannot tell (for Logpush: \`verified_bot\`, \`static_resource\`, \`corporate_proxy\`, \`risk\`, or a field the job does not log); it is never guessed. Unknown at: ${undecided}.`);
   }
@@ -123,20 +139,6 @@ function markdownZone(zone: ZoneSimulation): string {
       out.push(`| ${code(r.rule)} | ${r.decided}${r.top.approximate ? " (approx.)" : ""} | ${cell(r.top.ja4)} | ${cell(r.top.path)} | ${cell(r.top.asn)} |`);
     }
     out.push("", "</details>");
-  }
-  if (zone.base !== null) {
-    out.push("");
-    if (zone.changes.length === 0) {
-      out.push(`No replayed decision changes against ${code(zone.base)}.`);
-    } else {
-      out.push(`#### Decisions that change against ${code(zone.base)} (${plural(changeTotal(zone.changes), "line")})`, "");
-      out.push("| from | to | rule | lines | samples |", "|---|---|---|--:|---|");
-      for (const change of zone.changes) {
-        const samples = change.samples.map((s) => `${code(`${s.file}:${s.line}`)}${s.ray_id === null ? "" : ` ${code(s.ray_id)}`} ${code(s.path)}`).join("<br>");
-        const rule = change.rule === null ? "–" : `${code(change.rule)}${detail(change) === "" ? "" : ` (was ${code(change.from_rule)})`}`;
-        out.push(`| ${change.from} | ${change.to} | ${rule} | ${change.count} | ${samples} |`);
-      }
-    }
   }
   if (zone.malformed_lines.length > 0) {
     out.push("", `<details><summary>${plural(zone.malformed, "malformed line")}</summary>`, "");

@@ -20,8 +20,9 @@ export function readTrafficLine(text: string): TrafficRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    return { kind: "malformed", reason: `not JSON (${(error as Error).message})` };
+  } catch {
+    // JSON.parse's own message differs between Node versions and quotes the line: the line number says where.
+    return { kind: "malformed", reason: "not valid JSON" };
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return { kind: "malformed", reason: "not a JSON object" };
   const line = value as Record<string, unknown>;
@@ -38,9 +39,11 @@ function isLogpushLine(line: Record<string, unknown>): boolean {
 }
 
 function readLogpushRecord(line: Record<string, unknown>): TrafficRecord {
-  // A Worker's fetch() logs a second line for the same visit (PLATFORM.md §8): only eyeball lines count.
-  if (line.WorkerSubrequest === true || line.ClientRequestSource === "edgeWorkerFetch") return { kind: "subrequest" };
-  if (typeof line.ClientRequestSource === "string" && line.ClientRequestSource !== "eyeball") return { kind: "other_source" };
+  // A Worker's fetch() logs a second line for the same visit (PLATFORM.md §8); its other sources
+  // are `edgeWorkerCacheAPI` and `edgeWorkerKV`. Only eyeball lines count.
+  const source = line.ClientRequestSource;
+  if (line.WorkerSubrequest === true || (typeof source === "string" && source.startsWith("edgeWorker"))) return { kind: "subrequest" };
+  if (typeof source === "string" && source !== "eyeball") return { kind: "other_source" };
   const { fields, knowledge } = readLogpushFields(line);
   return {
     kind: "request",
