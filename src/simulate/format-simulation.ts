@@ -56,8 +56,10 @@ function changeTotal(changes: readonly DecisionChange[]): number {
 
 function prettyZone(zone: ZoneSimulation, c: ReturnType<typeof pc.createColors>): string {
   const out: string[] = [c.bold(`Zone '${zone.zone}'`) + ` — ${lineSummary(zone)}.`, ""];
-  const header = ["rule", "stage", "action", "matched", "decided", "unknown"];
-  const rows = zone.rules.map((r) => [r.rule, r.stage, r.action, String(r.matched), String(r.decided), String(r.unknown)]);
+  // Observe mode turns rules into logging ones: then what they logged is the column that matters.
+  const logs = zone.rules.some((r) => r.logged > 0);
+  const header = ["rule", "stage", "action", "matched", "decided", "unknown", ...(logs ? ["logged"] : [])];
+  const rows = zone.rules.map((r) => [r.rule, r.stage, r.action, String(r.matched), String(r.decided), String(r.unknown), ...(logs ? [String(r.logged)] : [])]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const render = (row: readonly string[]): string => `  ${row.map((cell, i) => (i >= 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ")}`.trimEnd();
   out.push(c.dim(render(header)), ...rows.map(render), "");
@@ -123,8 +125,9 @@ function markdownZone(zone: ZoneSimulation): string {
     }
     out.push("", "#### Per rule", "");
   }
-  out.push("| rule | stage | action | matched | decided | unknown |", "|---|---|---|--:|--:|--:|");
-  for (const r of zone.rules) out.push(`| ${code(r.rule)} | ${r.stage} | ${r.action} | ${r.matched} | ${r.decided} | ${r.unknown} |`);
+  const logs = zone.rules.some((r) => r.logged > 0);
+  out.push(`| rule | stage | action | matched | decided | unknown |${logs ? " logged |" : ""}`, `|---|---|---|--:|--:|--:|${logs ? "--:|" : ""}`);
+  for (const r of zone.rules) out.push(`| ${code(r.rule)} | ${r.stage} | ${r.action} | ${r.matched} | ${r.decided} | ${r.unknown} |${logs ? ` ${r.logged} |` : ""}`);
   out.push("", `**Decisions:** ${decisionSummary(zone)}.`);
   const undecided = undecidedSummary(zone, (id) => code(id));
   if (undecided !== undefined) {
