@@ -6,7 +6,7 @@
  * table; this one compiles its Logpush rows into one reader, once.
  */
 import { valueTypeOf } from "../fields/field-value-types.js";
-import { findPolicyFieldByRulesField, POLICY_FIELD_TABLE, workerFieldLeaves, type LogpushSource } from "../fields/policy-field-table.js";
+import { findPolicyFieldByRulesField, POLICY_FIELD_TABLE, workerFieldLeaves } from "../fields/policy-field-table.js";
 import { readLogValue } from "../fields/read-logpush-line.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 
@@ -38,27 +38,38 @@ const READERS: readonly Read[] = POLICY_FIELD_TABLE.flatMap((row): Read[] => {
       },
     ];
   }
-  return workerFieldLeaves(row).map(({ path, rulesField, leaf }): Read => {
-    const type = valueTypeOf(leaf);
+  const leaves = workerFieldLeaves(row).map(({ path, rulesField, leaf }) => ({
     // A leaf with an alias (the AS number as `number` and as `asn`) takes its sibling's value when it has none.
-    const paths = leaf.alias === undefined ? [path] : [path, [...path.slice(0, -1), leaf.alias]];
-    return (line, fields) => {
-      for (const at of paths) {
-        const value = leafAt(source, line, at);
-        if (value !== undefined && type.test(value) && (typeof value !== "number" || Number.isFinite(value))) {
-          fields[rulesField] = value;
-          return;
+    paths: leaf.alias === undefined ? [path] : [path, [...path.slice(0, -1), leaf.alias]],
+    rulesField,
+    type: valueTypeOf(leaf),
+  }));
+  return [
+    (line, fields) => {
+      const root = readLogValue(source, line);
+      if (!isObject(root)) return;
+      for (const { paths, rulesField, type } of leaves) {
+        for (const path of paths) {
+          const value = leafAt(root, path);
+          if (value !== undefined && type.test(value) && (typeof value !== "number" || Number.isFinite(value))) {
+            fields[rulesField] = value;
+            break;
+          }
         }
       }
-    };
-  });
+    },
+  ];
 });
 
-function leafAt(source: LogpushSource, line: Record<string, unknown>, path: readonly string[]): unknown {
-  let node = readLogValue(source, line);
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function leafAt(root: Record<string, unknown>, path: readonly string[]): unknown {
+  let node: unknown = root;
   for (const key of path) {
-    if (node === null || typeof node !== "object" || Array.isArray(node) || !Object.hasOwn(node, key)) return undefined;
-    node = (node as Record<string, unknown>)[key];
+    if (!isObject(node) || !Object.hasOwn(node, key)) return undefined;
+    node = node[key];
   }
   return node;
 }
