@@ -102,6 +102,10 @@ function chooseZone(plans: readonly ZonePlan[], zone: string | undefined): ZoneP
  */
 function compileBase(project: ProjectContext, stackName: string | undefined, ref: string, io: Io): ZonePlan[] | undefined {
   const read = readGitFiles(project.dir, ref);
+  const sources = new Map([...read.files].map(([path, text]) => [`${ref}:${path}`, text]));
+  const atRef = (list: readonly Diagnostic[]): Diagnostic[] => list.map((d) => ({ ...d, file: `${ref}:${d.file}` }));
+  // What reading the revision skipped is said; its compile warnings repeat the head's and are not.
+  if (!hasErrors(read.diagnostics)) reportDiagnostics(io, atRef(read.diagnostics), "pretty", sources);
   const diagnostics = [...read.diagnostics];
   let stack: StackConfig | undefined;
   if (stackName !== undefined) {
@@ -113,8 +117,7 @@ function compileBase(project: ProjectContext, stackName: string | undefined, ref
   diagnostics.push(...(result?.diagnostics ?? []));
   if (result && !hasErrors(diagnostics)) return result.plans;
   io.stderr(`bot-policy: the project at '${ref}' (--base) does not compile:\n`);
-  const sources = new Map([...read.files].map(([path, text]) => [`${ref}:${path}`, text]));
-  reportDiagnostics(io, diagnostics.map((d) => ({ ...d, file: `${ref}:${d.file}` })), "pretty", sources);
+  reportDiagnostics(io, atRef(diagnostics), "pretty", sources);
   return undefined;
 }
 

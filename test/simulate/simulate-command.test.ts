@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readGitFiles } from "../../src/cli/read-git-files.js";
 import type { SimulationReport, ZoneSimulation } from "../../src/simulate/simulation-report.js";
 import { cli, expectGolden, makeProject, REPO_ROOT } from "../helpers/run-cli.js";
 
@@ -259,6 +260,19 @@ describe("simulate --base REF: the decisions that change, from a git revision", 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("bot-policy: the project at 'HEAD' (--base) does not compile:");
     expect(run.stderr).toMatch(/HEAD:policies\/storefront\.yaml:6:5 - error BP\d+/);
+  });
+
+  it("reads the revision's files only (not the working tree), and says which it skipped", async () => {
+    const { repo, dir } = exampleRepository();
+    symlinkSync("storefront.yaml", join(dir, "policies", "linked.yaml"));
+    // A file only in the working tree is not part of the base.
+    writeFileSync(join(dir, "policies", "draft.yaml"), "not: [valid");
+    git(repo, "add", "infra/bots/policies/linked.yaml");
+    git(repo, "commit", "-q", "-m", "a link");
+    const read = readGitFiles(dir, "HEAD");
+    expect([...read.files.keys()].sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.yaml", "policies/api.test.yaml", "policies/api.yaml", "policies/storefront.test.yaml", "policies/storefront.yaml"]);
+    expect(read.files.get("policies/storefront.yaml")).toBe(readFileSync(join(REPO_ROOT, "policies", "storefront.yaml"), "utf8"));
+    expect(read.diagnostics.map((d) => `${d.file} ${d.code} ${d.message}`)).toEqual(["policies/linked.yaml BP112 This is a symbolic link at 'HEAD', not a regular file; it is skipped and never opened."]);
   });
 
   it("refuses a revision that does not exist, or that looks like an option, in one line", async () => {
