@@ -169,6 +169,22 @@ describe("three-valued replay: a field no log carries is unknown, never guessed"
   });
 });
 
+describe("Logpush values as real logs write them", () => {
+  it("uppercases the lowercase country and reads JSDetectionPassed's strings", async () => {
+    const project = makeProject({
+      "policies/geo.yaml": "version: 1\npolicy: geo\nzones: [web]\nrules:\n  - id: block-sa-without-js\n    when: { country: SA, js_detection_passed: false }\n    action: block\n",
+    });
+    const traffic = join(project, "traffic.ndjson");
+    const line = (country: string, js: string): string => JSON.stringify({ ClientCountry: country, JSDetectionPassed: js, ClientRequestPath: "/", RayID: `${country}-${js}` });
+    // "missing" (no JS detection ran) reads as false, as Cloudflare's field is then false.
+    writeFileSync(traffic, [line("sa", "failed"), line("sa", "passed"), line("sa", "missing"), line("de", "failed")].join("\n"));
+    const run = await cli(["simulate", "--dir", project, "--traffic", traffic, "--format", "json"]);
+    const zone = (JSON.parse(run.stdout) as SimulationReport).zones[0]!;
+    expect(counts(zone)).toEqual({ "geo/block-sa-without-js": [2, 2, 0] });
+    expect(zone.decisions).toMatchObject({ block: 2, pass: 2, unknown: 0 });
+  });
+});
+
 describe("simulate --base REF: the decisions that change, from a git revision", () => {
   function git(dir: string, ...args: string[]): void {
     const run = spawnSync("git", ["-C", dir, "-c", "user.name=bot-policy test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args], { encoding: "utf8" });
