@@ -6,6 +6,8 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   color: boolean;
+  /** True when stderr is a terminal: long commands may then show a progress line there. */
+  stderrIsTerminal?: boolean;
 }
 
 /** The process's own streams; colour only on a terminal and when NO_COLOR is unset. */
@@ -14,6 +16,7 @@ export function processIo(): Io {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     color: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined,
+    stderrIsTerminal: Boolean(process.stderr.isTTY),
   };
 }
 

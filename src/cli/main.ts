@@ -8,6 +8,7 @@ import { evalCommand } from "./eval-command.js";
 import { testCommand } from "./test-command.js";
 import { EXIT, processIo, UsageError, type Io } from "./io.js";
 import { planCommand } from "./plan-command.js";
+import { simulateCommand } from "./simulate-command.js";
 import { validateCommand } from "./validate-command.js";
 
 /**
@@ -88,6 +89,15 @@ function buildProgram(io: Io, state: { code: number }): Command {
     )
     .action(async (files: string[], flags) => {
       state.code = await testCommand(files, flags, io);
+    });
+
+  project(program.command("simulate").description("replay Logpush traffic through a zone's rules: per rule matched, decided, unknown"))
+    .requiredOption("--traffic <files...>", "Logpush http_requests NDJSON (gzip too) or request JSON lines; '-' for stdin")
+    .option("--zone <zone>", "the zone the traffic is from (needed when the project has several)")
+    .option("--base <ref>", "also decide every line at this git revision and report the decisions that change")
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "markdown"]).default("pretty"))
+    .action(async (flags) => {
+      state.code = await simulateCommand(flags, io);
     });
 
   return program;

@@ -16,6 +16,17 @@ const YAML_NAME = /\.ya?ml$/;
 /** The same extension in any case: such a file is meant as YAML but is not read, so it is named. */
 const YAML_NAME_ANY_CASE = /\.ya?ml$/i;
 
+/**
+ * True for a project-relative POSIX path that `readProjectFiles` reads: `Pulumi.yaml`,
+ * `Pulumi.<stack>.yaml`, or a policy or test file directly in `policies/`. Reading a git revision
+ * picks its files with the same rule.
+ */
+export function isProjectFile(path: string): boolean {
+  const slash = path.indexOf("/");
+  if (slash < 0) return PULUMI_FILE.test(path);
+  return path.slice(0, slash) === POLICY_DIR && !path.includes("/", slash + 1) && YAML_NAME.test(path);
+}
+
 /** What `readProjectFiles` found: texts by project-relative POSIX path, and what it skipped. */
 export interface ProjectFolder {
   /** `policies/<name>.yaml`, `policies/<name>.test.yaml`, `Pulumi.yaml`, `Pulumi.<stack>.yaml`. */

@@ -247,6 +247,7 @@ export const catalog = {
   BP501: { severity: "error", summary: "Test failed", message: (name: string, detail: string) => `Test '${name}' failed: ${detail}.` },
   BP502: { severity: "error", summary: "Test target", message: (detail: string) => `${detail}` },
   BP503: { severity: "error", summary: "Invalid request", message: (detail: string) => `Invalid request: ${detail}.` },
+  BP530: { severity: "warning", summary: "Malformed traffic line", message: (reason: string) => `This line cannot be replayed: ${reason}.` },
 } as const satisfies Record<string, { severity: Severity; summary: string; message: (...args: never[]) => string }>;
 
 /** A code from the catalog. */

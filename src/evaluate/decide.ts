@@ -66,12 +66,19 @@ export function ruleOf(ref: string): string {
 
 /**
  * Compiles a zone plan for `decide`. Edge rules are compiled from the expressions as printed, so
- * what is evaluated is exactly what Cloudflare receives.
+ * what is evaluated is exactly what Cloudflare receives. With `isUnknown`, every condition, edge
+ * and Worker alike, is three-valued over those fields (a replay's logs lack some), and `decide`
+ * may answer `unknown`.
  */
-export function compileZoneProgram(plan: ZonePlan): ZoneProgram {
-  const edge = plan.firewallCustom.rules
-    .filter((r) => r.enabled)
-    .map((r) => ({ ref: ruleOf(r.ref), action: r.action as Action, matches: compileEvaluator(parsePrinted(r.expression, r.ref)), observe: false, guard: false }));
+export function compileZoneProgram(plan: ZonePlan): ZoneProgram;
+export function compileZoneProgram(plan: ZonePlan, isUnknown: (field: string) => boolean): PartialZoneProgram;
+export function compileZoneProgram(plan: ZonePlan, isUnknown?: (field: string) => boolean): ZoneProgram | PartialZoneProgram {
+  const rules = plan.firewallCustom.rules.filter((r) => r.enabled);
+  if (isUnknown) {
+    const edge = rules.map((r) => edgeRule(r, compileKleeneEvaluator(parsePrinted(r.expression, r.ref), isUnknown)));
+    return { partial: true, edge, worker: plan.worker ? compileWorkerProgram(plan.worker, isUnknown).worker : [] };
+  }
+  const edge = rules.map((r) => edgeRule(r, compileEvaluator(parsePrinted(r.expression, r.ref))));
   const program: ZoneProgram = { edge, worker: plan.worker ? compileWorkerProgram(plan.worker).worker : [] };
   if (plan.worker?.riskIntelligence?.onError === "block") program.riskOnErrorBlock = compileWorkerProgram(plan.worker, isRiskField);
   return program;
@@ -80,6 +87,10 @@ export function compileZoneProgram(plan: ZonePlan): ZoneProgram {
 /** True for a Risk Intelligence field (`risk.…`). */
 export function isRiskField(field: string): boolean {
   return field.startsWith("risk.");
+}
+
+function edgeRule<Condition>(rule: ZonePlan["firewallCustom"]["rules"][number], matches: Condition): ProgramRule<Condition> {
+  return { ref: ruleOf(rule.ref), action: rule.action as Action, matches, observe: false, guard: false };
 }
 
 /**

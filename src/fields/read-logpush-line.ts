@@ -33,7 +33,8 @@ export function readLogpushLine(line: Record<string, unknown>): LogpushRequest {
   return { request, unknown };
 }
 
-function readLogValue(source: LogpushSource, line: Record<string, unknown>): unknown {
+/** Reads one Logpush field of a line as its `read` rule says (PLATFORM.md §8); `undefined` when absent or unreadable. */
+export function readLogValue(source: LogpushSource, line: Record<string, unknown>): unknown {
   if (!Object.hasOwn(line, source.field)) return undefined;
   const value = line[source.field];
   switch (source.read) {
