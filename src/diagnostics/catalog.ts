@@ -249,12 +249,12 @@ export const catalog = {
   BP601: {
     severity: "warning",
     summary: "Unreachable rule",
-    message: (rule: string, by: string) => `Rule '${rule}' can never match a request it is reached with: every request it matches is first decided by rule '${by}'.`,
+    message: (rule: string, by: string) => `Rule '${rule}' is unreachable: every request it matches is decided first by rule '${by}'.`,
   },
   BP602: {
     severity: "error",
     summary: "Terminating rule matches every request",
-    message: (rule: string, action: string) => `Rule '${rule}' would ${action} every request: its condition is always true.`,
+    message: (rule: string, action: string) => `Rule '${rule}' applies '${action}' to every request: its condition is always true.`,
   },
   BP603: {
     severity: "warning",

@@ -14,6 +14,7 @@
 import type { Expr, SetItem } from "../rules/ast.js";
 import { compileEvaluator, type FieldValues } from "../rules/compile-evaluator.js";
 import { parseCidr, parseIpAddress, type IpRange } from "../rules/ip-address.js";
+import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
 
 /** Combinations tried before falling back to splitting the formulas. */
@@ -22,6 +23,7 @@ const BUDGET = 4096;
 /** True only when every request that satisfies `a` also satisfies `b`. */
 export function implies(a: Expr, b: Expr): boolean {
   if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
+  if (missesConjunct(a, b)) return false;
   const decided = decideByCases(a, b);
   if (decided !== undefined) return decided;
   if (a.kind === "logical" && a.op === "or") return a.operands.every((operand) => implies(operand, b));
@@ -38,6 +40,52 @@ export function isAlwaysTrue(condition: Expr): boolean {
 /** Structural equality, ignoring source spans. */
 export function sameExpr(a: Expr, b: Expr): boolean {
   return atomKey(a) === atomKey(b);
+}
+
+/**
+ * A quick "not proven", as this runs for every pair of rules: `b` requires a part that reads only
+ * fields `a` never reads and that some values of those fields make false — the part is absent-
+ * false, or one decidable atom (never always true), or its negation. Take any request satisfying
+ * `a` and change those fields: `a` holds still and `b` does not. (Only an unsatisfiable `a`
+ * implies `b` then, a proof worth losing.)
+ */
+function missesConjunct(a: Expr, b: Expr): boolean {
+  const conjuncts = b.kind === "logical" && b.op === "and" ? b.operands : [b];
+  const read = fieldsOf(a);
+  return conjuncts.some((conjunct) => {
+    const fields = fieldsOf(conjunct);
+    if (fields.size === 0 || [...fields].some((f) => read.has(f))) return false;
+    const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
+    if (decidableAtom(atom)) return true;
+    try {
+      return !evaluatorOf(conjunct)({});
+    } catch {
+      return false;
+    }
+  });
+}
+
+const fieldCache = new WeakMap<Expr, Set<string>>();
+
+function fieldsOf(expr: Expr): Set<string> {
+  let fields = fieldCache.get(expr);
+  if (fields === undefined) {
+    fields = new Set(expressionFields(expr));
+    fieldCache.set(expr, fields);
+  }
+  return fields;
+}
+
+const evaluatorCache = new WeakMap<Expr, (fields: FieldValues) => boolean>();
+
+/** Atoms are parts of the rules' conditions, met again for every pair: compiled once. */
+function evaluatorOf(expr: Expr): (fields: FieldValues) => boolean {
+  let test = evaluatorCache.get(expr);
+  if (test === undefined) {
+    test = compileEvaluator(expr);
+    evaluatorCache.set(expr, test);
+  }
+  return test;
 }
 
 function isConstant(expr: Expr, value: boolean): boolean {
@@ -154,7 +202,7 @@ function classifyAtoms(exprs: readonly Expr[]): Subject[] | undefined {
     const atomExprs = group.atoms.map((i) => exprs[i]!);
     const samples = representatives(group.domain, atomExprs);
     if (samples.length > BUDGET) return undefined;
-    const tests = atomExprs.map((expr) => compileEvaluator(expr));
+    const tests = atomExprs.map(evaluatorOf);
     const rows = new Map<string, boolean[]>();
     for (const sample of samples) {
       const fields: FieldValues = sample === undefined ? {} : { [field]: sample };
@@ -314,8 +362,19 @@ function formatIpv6(value: bigint): string {
   return groups.join(":");
 }
 
+const keyCache = new WeakMap<Expr, string>();
+
 /** A canonical text of an expression without spans: equal texts are the same atom. */
 function atomKey(expr: Expr): string {
+  let key = keyCache.get(expr);
+  if (key === undefined) {
+    key = canonicalText(expr);
+    keyCache.set(expr, key);
+  }
+  return key;
+}
+
+function canonicalText(expr: Expr): string {
   // Keys sorted: the parser and the lowering build the same node with keys in different orders.
   return JSON.stringify(expr, (key, value: unknown) => {
     if (key === "span") return undefined;

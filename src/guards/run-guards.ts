@@ -101,17 +101,29 @@ function lockOuts(rules: readonly ZoneRule[]): Finding[] {
     }));
 }
 
-/** BP603: a terminating rule that does not exclude verified bots, with no verified-bot skip before it. */
+/**
+ * BP603: a terminating rule that targets automation — it reads a bot signal, which verified bots
+ * share with other bots (a low score, a non-browser fingerprint) — but does not exclude verified
+ * bots, with no verified-bot skip before it. A rule on paths or networks alone hits every client
+ * alike and is left to its author.
+ */
 function verifiedBotRisks(rules: readonly ZoneRule[]): Finding[] {
   const findings: Finding[] = [];
   let skipped = false;
   for (const { rule, action } of rules) {
     if (action === "skip" && implies(rule.condition, VERIFIED_BOT)) skipped = true;
-    if (skipped || !isTerminating(action) || implies(rule.condition, NOT_VERIFIED_BOT)) continue;
+    if (skipped || !isTerminating(action) || !readsBotSignal(rule.condition) || implies(rule.condition, NOT_VERIFIED_BOT)) continue;
     const hint = "add 'verified_bot: false' to its condition, or skip the verified bots you want before it.";
     findings.push({ code: "BP603", diagnostic: withHint(makeDiagnostic("BP603", rule.source, rule.ref, action), hint), rule: rule.ref });
   }
   return findings;
+}
+
+/** Fields that tell automation from people, which verified bots match like any other bot. */
+const BOT_SIGNALS = ["cf.bot_management.score", "cf.bot_management.ja3_hash", "cf.bot_management.ja4", "cf.bot_management.detection_ids", "cf.bot_management.js_detection.passed", "http.user_agent"];
+
+function readsBotSignal(condition: Expr): boolean {
+  return expressionFields(condition).some((field) => BOT_SIGNALS.includes(field) || field.startsWith("cf.bot_management.ja4_signals.") || field.startsWith("risk.client.automation."));
 }
 
 /** BP604: a skip (allow) by JA3 or JA4, which a client chooses and FoxIO expects to change yearly. */
