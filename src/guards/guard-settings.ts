@@ -70,7 +70,7 @@ export function readGuardSettings(files: ProjectFiles): { levels: Record<GuardCo
   const entry = config[key];
   if (!isRecord(entry) || !Object.hasOwn(entry, "value")) {
     const hint = "write the levels under 'value:', e.g. 'bot-policy:guards: { value: { BP603: mandatory } }': Pulumi reads a map without it as a type declaration.";
-    diagnostics.push(withHint(makeDiagnostic("BP611", at([]), "needs its map of levels under 'value:'"), hint));
+    diagnostics.push(withHint(makeDiagnostic("BP611", at([], "key"), "needs its map of levels under 'value:'"), hint));
     return { levels, diagnostics };
   }
   const map = entry.value;

@@ -20,16 +20,24 @@ import { lookupField } from "../rules/field-catalog.js";
 /** Combinations tried before falling back to splitting the formulas. */
 const BUDGET = 4096;
 
+/** Splits tried for one question before giving up: a huge condition costs time, never a false proof. */
+const MAX_STEPS = 200;
+
 /** True only when every request that satisfies `a` also satisfies `b`. */
 export function implies(a: Expr, b: Expr): boolean {
+  return provesImplication(a, b, { steps: 0 });
+}
+
+function provesImplication(a: Expr, b: Expr, work: { steps: number }): boolean {
   if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
-  if (missesConjunct(a, b)) return false;
+  if (missesConjunct(a, b) || ++work.steps > MAX_STEPS) return false;
   const decided = decideByCases(a, b);
   if (decided !== undefined) return decided;
-  if (a.kind === "logical" && a.op === "or") return a.operands.every((operand) => implies(operand, b));
-  if (b.kind === "logical" && b.op === "and") return b.operands.every((operand) => implies(a, operand));
-  if (b.kind === "logical" && b.op === "or" && b.operands.some((operand) => implies(a, operand))) return true;
-  return a.kind === "logical" && a.op === "and" && a.operands.some((operand) => implies(operand, b));
+  const next = (x: Expr, y: Expr) => provesImplication(x, y, work);
+  if (a.kind === "logical" && a.op === "or") return a.operands.every((operand) => next(operand, b));
+  if (b.kind === "logical" && b.op === "and") return b.operands.every((operand) => next(a, operand));
+  if (b.kind === "logical" && b.op === "or" && b.operands.some((operand) => next(a, operand))) return true;
+  return a.kind === "logical" && a.op === "and" && a.operands.some((operand) => next(operand, b));
 }
 
 /** True only when the condition holds for every request. */
@@ -43,19 +51,22 @@ export function sameExpr(a: Expr, b: Expr): boolean {
 }
 
 /**
- * A quick "not proven", as this runs for every pair of rules: `b` requires a part that reads only
- * fields `a` never reads and that some values of those fields make false — the part is absent-
- * false, or one decidable atom (never always true), or its negation. Take any request satisfying
- * `a` and change those fields: `a` holds still and `b` does not. (Only an unsatisfiable `a`
- * implies `b` then, a proof worth losing.)
+ * A quick "not proven", as this runs for every pair of rules. `b` requires a part that
+ * - reads only fields `a` never reads, and some values of those fields make it false (it is
+ *   false when they are absent, or it is one decidable atom — never always true — or its
+ *   negation): take any request satisfying `a` and change those fields; or
+ * - is a test the cases below treat as a free boolean and that `a` does not contain: they would
+ *   set it false with `a` true.
+ * Either way only an unsatisfiable `a` could imply `b`: a proof worth losing.
  */
 function missesConjunct(a: Expr, b: Expr): boolean {
   const conjuncts = b.kind === "logical" && b.op === "and" ? b.operands : [b];
   const read = fieldsOf(a);
   return conjuncts.some((conjunct) => {
+    const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
+    if (isAtom(atom) && !decidableAtom(atom) && !atomKeysOf(a).has(atomKey(atom))) return true;
     const fields = fieldsOf(conjunct);
     if (fields.size === 0 || [...fields].some((f) => read.has(f))) return false;
-    const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
     if (decidableAtom(atom)) return true;
     try {
       return !evaluatorOf(conjunct)({});
@@ -63,6 +74,24 @@ function missesConjunct(a: Expr, b: Expr): boolean {
       return false;
     }
   });
+}
+
+function isAtom(expr: Expr): boolean {
+  return expr.kind !== "logical" && expr.kind !== "not" && expr.kind !== "constant";
+}
+
+const atomKeysCache = new WeakMap<Expr, Set<string>>();
+
+/** The keys of every atom in a condition. */
+function atomKeysOf(expr: Expr): Set<string> {
+  let keys = atomKeysCache.get(expr);
+  if (keys === undefined) {
+    const atoms: Atoms = { keys: new Map(), exprs: [] };
+    toFormula(expr, atoms);
+    keys = new Set(atoms.keys.keys());
+    atomKeysCache.set(expr, keys);
+  }
+  return keys;
 }
 
 const fieldCache = new WeakMap<Expr, Set<string>>();

@@ -78,11 +78,19 @@ function endsEvaluation(action: Action): boolean {
   return isTerminating(action) || action === "skip";
 }
 
+/**
+ * Pairs of rules compared per zone for BP601. Each comparison is cheap but there are n²/2 of them;
+ * past this many (a zone of about 140 rules) the later rules are not compared: fewer findings,
+ * never a wrong one, and `validate` stays fast on a zone at Cloudflare's 1,000-rule quota.
+ */
+const MAX_PAIRS_PER_ZONE = 10_000;
+
 /** BP601: a rule every request of which an earlier rule that ends evaluation matches first. */
 function unreachableRules(rules: readonly ZoneRule[]): Finding[] {
   const findings: Finding[] = [];
+  let pairs = 0;
   rules.forEach(({ rule }, index) => {
-    const by = rules.slice(0, index).find((earlier) => endsEvaluation(earlier.action) && implies(rule.condition, earlier.rule.condition));
+    const by = rules.slice(0, index).find((earlier) => endsEvaluation(earlier.action) && ++pairs <= MAX_PAIRS_PER_ZONE && implies(rule.condition, earlier.rule.condition));
     if (!by) return;
     const diagnostic = withHint(makeDiagnostic("BP601", rule.source, rule.ref, by.rule.ref), "remove the rule, narrow the earlier one, or move this one before it.");
     findings.push({ code: "BP601", diagnostic, rule: rule.ref });
