@@ -35,6 +35,8 @@ interface Finding {
 }
 
 const EXPIRY_WINDOW_DAYS = 14;
+/** Guards that look at what a rule does in the zone, which observe mode changes. */
+const MODE_DEPENDENT: ReadonlySet<GuardCode> = new Set(["BP601", "BP602", "BP603", "BP606"]);
 const VERIFIED_BOT: Expr = { kind: "field", name: "cf.bot_management.verified_bot" };
 const NOT_VERIFIED_BOT: Expr = { kind: "not", operand: VERIFIED_BOT };
 const FINGERPRINT_FIELDS = new Map([
@@ -59,7 +61,10 @@ export function runGuards(input: GuardInput): Diagnostic[] {
   }
   for (const policy of input.policies) findings.push(...fingerprintSkips(policy));
   findings.push(...expiringItems(input));
-  return [...settings.diagnostics, ...applySuppressions(dedupe(findings), input.policies, settings.levels)];
+  // In observe mode nothing blocks, so the mode-dependent guards find nothing: their suppressions
+  // are kept for enforce mode, not reported unused.
+  const observed = new Set(input.policies.filter((p) => effectiveMode(p, input.stack?.mode) === "observe").flatMap((p) => p.rules.map((r) => r.ref)));
+  return [...settings.diagnostics, ...applySuppressions(dedupe(findings), input.policies, settings.levels, observed)];
 }
 
 /** An enabled rule of a zone, with the action it takes there (observe mode turns terminating into `log`). */
@@ -209,7 +214,7 @@ function protectViolations(zone: StackZone, ordered: readonly PolicyIR[], input:
  * suppression without a reason or of a code that is not a guard is an error, one that matched
  * nothing a warning.
  */
-function applySuppressions(findings: readonly Finding[], policies: readonly PolicyIR[], levels: Readonly<Record<GuardCode, GuardLevel>>): Diagnostic[] {
+function applySuppressions(findings: readonly Finding[], policies: readonly PolicyIR[], levels: Readonly<Record<GuardCode, GuardLevel>>, observed: ReadonlySet<string>): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const used = new Set<object>();
   const byRule = new Map(policies.flatMap((p) => p.rules.map((r) => [r.ref, r] as const)));
@@ -232,7 +237,7 @@ function applySuppressions(findings: readonly Finding[], policies: readonly Poli
       if (!isGuardCode(suppression.code)) diagnostics.push(makeDiagnostic("BP609", suppression.source, suppression.code, guardCodeList()));
       else if (suppression.reason.trim() === "") {
         diagnostics.push(withHint(makeDiagnostic("BP608", suppression.source, suppression.code, rule.ref), "say why the finding does not apply, for the reviewer."));
-      } else if (!used.has(suppression) && rule.enabled && levels[suppression.code] !== "disabled") {
+      } else if (!used.has(suppression) && rule.enabled && levels[suppression.code] !== "disabled" && !(observed.has(rule.ref) && MODE_DEPENDENT.has(suppression.code))) {
         diagnostics.push(withHint(makeDiagnostic("BP610", suppression.source, suppression.code, rule.ref), "remove the suppression."));
       }
     }

@@ -123,6 +123,14 @@ describe("guard levels in Pulumi.yaml", () => {
     expect(bare.map((d) => `${d.file} ${d.code} ${d.line}:${d.column}`)).toContain("Pulumi.yaml BP611 4:3");
   });
 
+  it("keeps a suppression of a mode-dependent guard quiet in observe mode, where the guard finds nothing", () => {
+    const policy = `version: 1\npolicy: shop\nzones: [shop]\nrules:\n  - id: challenge-bots\n    when: { bot_score: { lt: 30 } }\n    action: managed_challenge\n    suppress:\n      - { code: BP603, reason: Verified bots are challenged on purpose here. }\n`;
+    expect(codes(check({ "policies/shop.yaml": policy }, stack("observe")).diagnostics)).toEqual([]);
+    expect(codes(check({ "policies/shop.yaml": policy }, stack("enforce")).diagnostics)).toEqual([]);
+    const unsuppressed = policy.replace(/ {4}suppress:[\s\S]*/, "");
+    expect(codes(check({ "policies/shop.yaml": unsuppressed }, stack("enforce")).diagnostics)).toEqual(["warning BP603 5:9"]);
+  });
+
   it("the shipped project sets no levels and validates cleanly", () => {
     const prod = loadStackFile(REPO_ROOT, "prod").config!;
     const files = Object.fromEntries(["storefront.yaml", "api.yaml"].map((f) => [`policies/${f}`, readFileSync(join(REPO_ROOT, "policies", f), "utf8")]));
