@@ -10,6 +10,7 @@ import type { CompiledProject, ProjectInput } from "../model/project.js";
 import type { StackZone } from "../model/stack.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import { compileZone } from "./compile-zone.js";
+import { runGuards } from "../guards/run-guards.js";
 
 /** The checked and lowered policies of a project, with everything reported on the way. */
 export interface CheckedProject {
@@ -43,6 +44,11 @@ export function checkPolicies(input: ProjectInput): CheckedProject {
     if (lowered.policy) policies.push(lowered.policy);
   }
   if (!hasErrors(diagnostics)) diagnostics.push(...checkZones(policies, input.stack));
+  // Guards (src/guards): findings beyond validity, so validate and compile report the same.
+  if (!hasErrors(diagnostics)) {
+    const planZone = (zone: StackZone, zonePolicies: readonly PolicyIR[]) => compileZone(zone, zonePolicies, input.stack?.mode).plan;
+    diagnostics.push(...runGuards({ policies, checked: checked.policies, files: input.files, ...(input.stack ? { stack: input.stack } : {}), now: input.now, planZone }));
+  }
   return hasErrors(diagnostics) ? failed() : { policies, diagnostics };
 }
 

@@ -2,7 +2,7 @@ import type { Diagnostic, Severity, SourceRef } from "./diagnostic.js";
 
 /**
  * Every diagnostic bot-policy reports, by stable code. Ranges: BP1xx load, BP2xx schema,
- * BP3xx semantics, BP4xx compile and Cloudflare limits, BP5xx tests. A code is never reused:
+ * BP3xx semantics, BP4xx compile and Cloudflare limits, BP5xx tests, BP6xx guards. A code is never reused:
  * retire an entry by leaving it here, unused, with its summary prefixed by "(retired)".
  */
 export const catalog = {
@@ -248,6 +248,53 @@ export const catalog = {
   BP502: { severity: "error", summary: "Test target", message: (detail: string) => `${detail}` },
   BP503: { severity: "error", summary: "Invalid request", message: (detail: string) => `Invalid request: ${detail}.` },
   BP530: { severity: "warning", summary: "Malformed traffic line", message: (reason: string) => `This line cannot be replayed: ${reason}.` },
+
+  // BP6xx — guards: findings beyond validity (src/guards). BP601–BP606 are guards: their level is set
+  // per code in Pulumi.yaml (`bot-policy:guards`) and a rule may suppress them with a reason; the
+  // severity here is the default level (warning = advisory, error = mandatory). BP607+ are not.
+  BP601: {
+    severity: "warning",
+    summary: "Unreachable rule",
+    message: (rule: string, by: string) => `Rule '${rule}' is unreachable: every request it matches is decided first by rule '${by}'.`,
+  },
+  BP602: {
+    severity: "error",
+    summary: "Terminating rule matches every request",
+    message: (rule: string, action: string) => `Rule '${rule}' applies '${action}' to every request: its condition is always true.`,
+  },
+  BP603: {
+    severity: "warning",
+    summary: "Terminating rule can match verified bots",
+    message: (rule: string, action: string) =>
+      `Rule '${rule}' (${action}) can match verified bots such as search engine crawlers: its condition does not require 'verified_bot: false' and no earlier rule skips verified bots.`,
+  },
+  BP604: {
+    severity: "warning",
+    summary: "Fingerprint allow rule",
+    message: (rule: string, field: string) => `Rule '${rule}' skips requests by their TLS fingerprint ('${field}'), which any client can imitate.`,
+  },
+  BP605: {
+    severity: "warning",
+    summary: "Set item expires soon",
+    message: (value: string, set: string, date: string, days: number, rule: string) =>
+      `Item '${value}' of set '$${set}' expires on ${date} (in ${days} ${days === 1 ? "day" : "days"}); rule '${rule}' stops matching it then.`,
+  },
+  BP606: {
+    severity: "error",
+    summary: "Protected request blocked",
+    message: (name: string, decision: string, rule: string, zone: string) => `Protected request '${name}' would get '${decision}' from rule '${rule}' in zone '${zone}'.`,
+  },
+  BP607: { severity: "error", summary: "Invalid protected request", message: (name: string, detail: string) => `Protected request '${name}' is invalid: ${detail}.` },
+  BP608: { severity: "error", summary: "Suppression without a reason", message: (code: string, rule: string) => `The suppression of ${code} on rule '${rule}' gives no reason.` },
+  BP609: { severity: "error", summary: "Suppression of a code that is not a guard", message: (code: string, guards: string) => `'${code}' is not a guard and cannot be suppressed; guards are ${guards}.` },
+  BP610: { severity: "warning", summary: "Suppression that suppresses nothing", message: (code: string, rule: string) => `Rule '${rule}' suppresses ${code}, but ${code} reports nothing about it.` },
+  BP611: { severity: "error", summary: "Invalid guard settings", message: (problem: string) => `'bot-policy:guards' in Pulumi.yaml ${problem}.` },
+  BP612: { severity: "error", summary: "Unknown guard code", message: (code: string, guards: string) => `'${code}' is not a guard code; guards are ${guards}.` },
+  BP613: {
+    severity: "error",
+    summary: "Unknown guard level",
+    message: (code: string, level: string) => `Guard ${code} has an unknown level '${level}': expected 'advisory', 'mandatory' or 'disabled'.`,
+  },
 } as const satisfies Record<string, { severity: Severity; summary: string; message: (...args: never[]) => string }>;
 
 /** A code from the catalog. */

@@ -75,6 +75,8 @@ export function lowerPolicy({ source, raw }: CheckedPolicy, options: LowerOption
   if (raw.description !== undefined) policy.description = raw.description;
   const risk = lowerRiskIntelligence(raw);
   if (risk) policy.riskIntelligence = risk;
+  // Checked by the guards, which know the zones and the other policies.
+  if (raw.protect) policy.protect = raw.protect.map((entry, i) => ({ name: entry.name, request: entry.request, source: locate(source, ["protect", i, "name"]) }));
   return { policy, diagnostics };
 }
 
@@ -191,6 +193,7 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   };
   if (rule.response) lowered.response = { status: rule.response.status, contentType: rule.response.content_type, body: rule.response.body };
   if (rule.action === "skip") lowered.skip = { phases: rule.skip?.phases ?? [], products: rule.skip?.products ?? [] };
+  if (rule.suppress) lowered.suppress = rule.suppress.map((s, i) => ({ code: s.code, reason: s.reason, source: locate(source, [...path, "suppress", i, "code"]) }));
   return lowered;
 }
 

@@ -35,6 +35,23 @@ export interface RuleIR {
   skip?: SkipTargets;
   /** A disabled rule is checked but emitted with `enabled: false` (edge) or left out (worker). */
   enabled: boolean;
+  /** Guard findings suppressed on this rule (`suppress:`), each located at its code. */
+  suppress?: SuppressionIR[];
+  source: SourceRef;
+}
+
+/** A suppressed guard finding: the code, the reason, and where the suppression is written. */
+export interface SuppressionIR {
+  code: string;
+  reason: string;
+  source: SourceRef;
+}
+
+/** A request no rule may block or challenge (`protect:`), located at its entry. */
+export interface ProtectedRequestIR {
+  name: string;
+  /** In the test-request shape (policy field names). */
+  request: Record<string, unknown>;
   source: SourceRef;
 }
 
@@ -69,5 +86,7 @@ export interface PolicyIR {
   rules: RuleIR[];
   originHeaders: OriginHeaderIR[];
   riskIntelligence?: RiskIntelligenceIR;
+  /** Requests no rule of the policy's zones may block or challenge. */
+  protect?: ProtectedRequestIR[];
   source: SourceRef;
 }

@@ -30,6 +30,15 @@ export interface RawRule {
   response?: { status: number; content_type: string; body: string };
   skip?: { phases?: string[]; products?: string[] };
   enabled?: boolean;
+  /** Guard findings that do not apply to this rule, each with its reason. */
+  suppress?: Array<{ code: string; reason: string }>;
+}
+
+/** A request no rule may block or challenge (`protect:`), in the test-request shape. */
+export interface RawProtectedRequest {
+  name: string;
+  description?: string;
+  request: Record<string, unknown>;
 }
 
 /** Risk Intelligence settings as written. */
@@ -51,6 +60,7 @@ export interface RawPolicy {
   mode?: "enforce" | "observe";
   sets?: Record<string, RawSet>;
   rules: RawRule[];
+  protect?: RawProtectedRequest[];
   origin_headers?: Record<string, string>;
   risk_intelligence?: RawRiskIntelligence;
 }

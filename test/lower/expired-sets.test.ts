@@ -34,10 +34,14 @@ rules:
     action: block
 `;
 
+// This file is about lowering; the guards (which rightly call 'outside-office' a lock-out once its
+// set is empty) are tested in test/guards, so they are off here.
+const PROJECT = "name: bot-policy\nruntime: nodejs\nconfig:\n  bot-policy:guards:\n    value: { BP601: disabled, BP602: disabled, BP603: disabled, BP605: disabled }\n";
+
 type Diagnostics = { diagnostics: Array<{ code: string; line: number; column: number; severity: string; message: string }> };
 
 async function validate(now: string) {
-  const dir = makeProject({ "policies/shop.yaml": POLICY });
+  const dir = makeProject({ "policies/shop.yaml": POLICY, "Pulumi.yaml": PROJECT });
   const result = await cli(["validate", "--dir", dir, "--format", "json", "--now", now]);
   return { dir, code: result.code, diagnostics: (JSON.parse(result.stdout) as Diagnostics).diagnostics };
 }

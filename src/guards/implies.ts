@@ -1,0 +1,413 @@
+/**
+ * Sound implication between Rules-language conditions: `implies(a, b)` is true only when every
+ * request that satisfies `a` satisfies `b`. "False" means "not proven", never "proven not".
+ *
+ * How: a condition is a boolean formula over atoms (comparisons, memberships, bare Bool fields,
+ * function calls). Atoms on one plain field whose values fall into finitely many classes (Int
+ * and Float comparisons, string `eq`/`ne`/`in`, IP addresses and ranges, Bool fields) are decided
+ * on one representative value per class, plus "absent", with the real evaluator — so their
+ * semantics (absent fields, ranges, CIDRs) are Cloudflare's, not re-implemented here. Every other
+ * atom is treated as a free boolean: that admits combinations no request can produce, which may
+ * only lose proofs, never make a false one. Within a budget every combination is tried; above
+ * it, the formulas are split (`or` on the left, `and` on the right) and the parts tried alone.
+ */
+import type { Expr, SetItem } from "../rules/ast.js";
+import { compileEvaluator, type FieldValues } from "../rules/compile-evaluator.js";
+import { parseCidr, parseIpAddress, type IpRange } from "../rules/ip-address.js";
+import { expressionFields } from "../rules/expression-fields.js";
+import { lookupField } from "../rules/field-catalog.js";
+
+/** Combinations tried before falling back to splitting the formulas. */
+const BUDGET = 4096;
+
+/** Splits tried for one question before giving up: a huge condition costs time, never a false proof. */
+const MAX_STEPS = 200;
+
+/** True only when every request that satisfies `a` also satisfies `b`. */
+export function implies(a: Expr, b: Expr): boolean {
+  return provesImplication(a, b, { steps: 0 });
+}
+
+function provesImplication(a: Expr, b: Expr, work: { steps: number }): boolean {
+  if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
+  if (missesConjunct(a, b) || ++work.steps > MAX_STEPS) return false;
+  const decided = decideByCases(a, b);
+  if (decided !== undefined) return decided;
+  const next = (x: Expr, y: Expr) => provesImplication(x, y, work);
+  if (a.kind === "logical" && a.op === "or") return a.operands.every((operand) => next(operand, b));
+  if (b.kind === "logical" && b.op === "and") return b.operands.every((operand) => next(a, operand));
+  if (b.kind === "logical" && b.op === "or" && b.operands.some((operand) => next(a, operand))) return true;
+  return a.kind === "logical" && a.op === "and" && a.operands.some((operand) => next(operand, b));
+}
+
+/** True only when the condition holds for every request. */
+export function isAlwaysTrue(condition: Expr): boolean {
+  return implies({ kind: "constant", value: true }, condition);
+}
+
+/** Structural equality, ignoring source spans. */
+export function sameExpr(a: Expr, b: Expr): boolean {
+  return atomKey(a) === atomKey(b);
+}
+
+/**
+ * A quick "not proven", as this runs for every pair of rules. `b` requires a part that
+ * - reads only fields `a` never reads, and some values of those fields make it false (it is
+ *   false when they are absent, or it is one decidable atom — never always true — or its
+ *   negation): take any request satisfying `a` and change those fields; or
+ * - is a test the cases below treat as a free boolean and that `a` does not contain: they would
+ *   set it false with `a` true.
+ * Either way only an unsatisfiable `a` could imply `b`: a proof worth losing.
+ */
+function missesConjunct(a: Expr, b: Expr): boolean {
+  const conjuncts = b.kind === "logical" && b.op === "and" ? b.operands : [b];
+  const read = fieldsOf(a);
+  return conjuncts.some((conjunct) => {
+    const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
+    if (isAtom(atom) && !decidableAtom(atom) && !atomKeysOf(a).has(atomKey(atom))) return true;
+    const fields = fieldsOf(conjunct);
+    if (fields.size === 0 || [...fields].some((f) => read.has(f))) return false;
+    if (decidableAtom(atom)) return true;
+    try {
+      return !evaluatorOf(conjunct)({});
+    } catch {
+      return false;
+    }
+  });
+}
+
+function isAtom(expr: Expr): boolean {
+  return expr.kind !== "logical" && expr.kind !== "not" && expr.kind !== "constant";
+}
+
+const atomKeysCache = new WeakMap<Expr, Set<string>>();
+
+/** The keys of every atom in a condition. */
+function atomKeysOf(expr: Expr): Set<string> {
+  let keys = atomKeysCache.get(expr);
+  if (keys === undefined) {
+    const atoms: Atoms = { keys: new Map(), exprs: [] };
+    toFormula(expr, atoms);
+    keys = new Set(atoms.keys.keys());
+    atomKeysCache.set(expr, keys);
+  }
+  return keys;
+}
+
+const fieldCache = new WeakMap<Expr, Set<string>>();
+
+function fieldsOf(expr: Expr): Set<string> {
+  let fields = fieldCache.get(expr);
+  if (fields === undefined) {
+    fields = new Set(expressionFields(expr));
+    fieldCache.set(expr, fields);
+  }
+  return fields;
+}
+
+const evaluatorCache = new WeakMap<Expr, (fields: FieldValues) => boolean>();
+
+/** Atoms are parts of the rules' conditions, met again for every pair: compiled once. */
+function evaluatorOf(expr: Expr): (fields: FieldValues) => boolean {
+  let test = evaluatorCache.get(expr);
+  if (test === undefined) {
+    test = compileEvaluator(expr);
+    evaluatorCache.set(expr, test);
+  }
+  return test;
+}
+
+function isConstant(expr: Expr, value: boolean): boolean {
+  return expr.kind === "constant" && expr.value === value;
+}
+
+/** A formula over atom indexes. */
+type Formula =
+  | { kind: "atom"; index: number }
+  | { kind: "constant"; value: boolean }
+  | { kind: "not"; operand: Formula }
+  | { kind: "logical"; op: "and" | "or" | "xor"; operands: Formula[] };
+
+/** The atoms of both formulas: shared ones (same text) are one atom. */
+interface Atoms {
+  keys: Map<string, number>;
+  exprs: Expr[];
+}
+
+function toFormula(expr: Expr, atoms: Atoms): Formula {
+  switch (expr.kind) {
+    case "constant":
+      return { kind: "constant", value: expr.value };
+    case "not":
+      return { kind: "not", operand: toFormula(expr.operand, atoms) };
+    case "logical":
+      return { kind: "logical", op: expr.op, operands: expr.operands.map((o) => toFormula(o, atoms)) };
+    default: {
+      const key = atomKey(expr);
+      let index = atoms.keys.get(key);
+      if (index === undefined) {
+        index = atoms.exprs.length;
+        atoms.keys.set(key, index);
+        atoms.exprs.push(expr);
+      }
+      return { kind: "atom", index };
+    }
+  }
+}
+
+function evaluate(formula: Formula, values: readonly boolean[]): boolean {
+  switch (formula.kind) {
+    case "atom":
+      return values[formula.index]!;
+    case "constant":
+      return formula.value;
+    case "not":
+      return !evaluate(formula.operand, values);
+    case "logical":
+      if (formula.op === "and") return formula.operands.every((o) => evaluate(o, values));
+      if (formula.op === "or") return formula.operands.some((o) => evaluate(o, values));
+      return formula.operands.reduce((acc, o) => acc !== evaluate(o, values), false);
+  }
+}
+
+/** One plain field whose atoms are decided on representative values; each row gives every atom's truth. */
+interface Subject {
+  atoms: number[];
+  rows: boolean[][];
+}
+
+/** Tries every combination of classes and free atoms; undefined when there are too many. */
+function decideByCases(a: Expr, b: Expr): boolean | undefined {
+  const atoms: Atoms = { keys: new Map(), exprs: [] };
+  const fa = toFormula(a, atoms);
+  const fb = toFormula(b, atoms);
+  let subjects: Subject[] | undefined;
+  try {
+    subjects = classifyAtoms(atoms.exprs);
+  } catch {
+    // An atom the evaluator cannot compile is not decided here; a guard never fails the pipeline.
+    return undefined;
+  }
+  if (subjects === undefined) return undefined;
+  const covered = new Set(subjects.flatMap((s) => s.atoms));
+  const free = atoms.exprs.map((_, i) => i).filter((i) => !covered.has(i));
+  let combinations = 2 ** free.length;
+  for (const subject of subjects) combinations *= subject.rows.length;
+  if (!(combinations <= BUDGET)) return undefined;
+
+  const values = new Array<boolean>(atoms.exprs.length).fill(false);
+  const choose = (depth: number): boolean => {
+    if (depth < subjects.length) {
+      const subject = subjects[depth]!;
+      for (const row of subject.rows) {
+        subject.atoms.forEach((atom, i) => (values[atom] = row[i]!));
+        if (!choose(depth + 1)) return false;
+      }
+      return true;
+    }
+    for (let bits = 0; bits < 2 ** free.length; bits++) {
+      free.forEach((atom, i) => (values[atom] = ((bits >> i) & 1) === 1));
+      if (evaluate(fa, values) && !evaluate(fb, values)) return false;
+    }
+    return true;
+  };
+  return choose(0);
+}
+
+type Domain = "int" | "float" | "string" | "ip" | "bool";
+
+/** Groups decidable atoms by field and computes their truth on each class's representative. */
+function classifyAtoms(exprs: readonly Expr[]): Subject[] | undefined {
+  const byField = new Map<string, { domain: Domain; atoms: number[] }>();
+  exprs.forEach((expr, index) => {
+    const fit = decidableAtom(expr);
+    if (!fit) return;
+    const group = byField.get(fit.field);
+    if (group === undefined) byField.set(fit.field, { domain: fit.domain, atoms: [index] });
+    else if (group.domain === fit.domain) group.atoms.push(index);
+  });
+  const subjects: Subject[] = [];
+  for (const [field, group] of byField) {
+    const atomExprs = group.atoms.map((i) => exprs[i]!);
+    const samples = representatives(group.domain, atomExprs);
+    if (samples.length > BUDGET) return undefined;
+    const tests = atomExprs.map(evaluatorOf);
+    const rows = new Map<string, boolean[]>();
+    for (const sample of samples) {
+      const fields: FieldValues = sample === undefined ? {} : { [field]: sample };
+      const row = tests.map((test) => test(fields));
+      rows.set(row.map((v) => (v ? "1" : "0")).join(""), row);
+    }
+    subjects.push({ atoms: group.atoms, rows: [...rows.values()] });
+  }
+  return subjects;
+}
+
+/** The plain field an atom tests and the domain its values are classified in, when decidable. */
+function decidableAtom(expr: Expr): { field: string; domain: Domain } | undefined {
+  if (expr.kind === "field") return expr.index === undefined && fieldType(expr.name) === "Bool" ? { field: expr.name, domain: "bool" } : undefined;
+  if (expr.kind !== "compare" && expr.kind !== "in") return undefined;
+  const left = expr.left;
+  if (left.kind !== "field" || left.index !== undefined) return undefined;
+  const type = fieldType(left.name);
+  const domain: Domain | undefined = type === "Int" ? "int" : type === "Float" ? "float" : type === "String" ? "string" : type === "Ip" ? "ip" : undefined;
+  if (domain === undefined) return undefined;
+  if (expr.kind === "in") return expr.items.every((item) => itemFits(domain, item)) ? { field: left.name, domain } : undefined;
+  const right = expr.right;
+  if (right.kind !== "literal") return undefined;
+  const ordering = ["eq", "ne", "lt", "le", "gt", "ge"].includes(expr.op);
+  const equality = expr.op === "eq" || expr.op === "ne";
+  const literal = right.literal;
+  if (domain === "int" && ordering && literal.type === "int") return { field: left.name, domain };
+  if (domain === "float" && ordering && (literal.type === "float" || literal.type === "int")) return { field: left.name, domain };
+  if (domain === "string" && equality && literal.type === "string") return { field: left.name, domain };
+  if (domain === "ip" && equality && literal.type === "ip") return { field: left.name, domain };
+  return undefined;
+}
+
+function itemFits(domain: Domain, item: SetItem): boolean {
+  if (domain === "int") return item.type === "int" || item.type === "int_range";
+  if (domain === "string") return item.type === "string";
+  if (domain === "ip") return item.type === "ip" || item.type === "cidr";
+  return false;
+}
+
+function fieldType(name: string): string | undefined {
+  return lookupField(name)?.type;
+}
+
+/**
+ * One value per class of values the atoms cannot tell apart, and `undefined` (absent). Extra
+ * values are harmless (a class tried twice); a missing class would be a false proof, so each
+ * domain takes every boundary and a value on each side of it.
+ */
+function representatives(domain: Domain, atoms: readonly Expr[]): unknown[] {
+  const samples: unknown[] = [undefined];
+  switch (domain) {
+    case "bool":
+      samples.push(true, false);
+      break;
+    case "int": {
+      const points = new Set<number>([0]);
+      for (const value of numbersOf(atoms)) for (const p of [value - 1, value, value + 1]) points.add(p);
+      samples.push(...points);
+      break;
+    }
+    case "float": {
+      const sorted = [...new Set(numbersOf(atoms))].sort((x, y) => x - y);
+      if (sorted.length === 0) samples.push(0);
+      sorted.forEach((value, i) => {
+        samples.push(value);
+        const next = sorted[i + 1];
+        samples.push(next === undefined ? value + Math.abs(value) + 1 : (value + next) / 2);
+      });
+      if (sorted.length > 0) samples.push(sorted[0]! - Math.abs(sorted[0]!) - 1);
+      break;
+    }
+    case "string": {
+      // Values in the same atoms' sets are one class: a large set tested twice stays one sample.
+      const constants = stringsOf(atoms);
+      const classes = new Map<string, string>();
+      for (const [value, signature] of constants) if (!classes.has(signature)) classes.set(signature, value);
+      samples.push(...classes.values());
+      let fresh = "\u0000fresh";
+      while (constants.has(fresh)) fresh += "\u0000";
+      samples.push(fresh);
+      break;
+    }
+    case "ip":
+      samples.push(...ipSamples(atoms));
+      break;
+  }
+  return samples;
+}
+
+function numbersOf(atoms: readonly Expr[]): number[] {
+  const values: number[] = [];
+  for (const atom of atoms) {
+    if (atom.kind === "compare" && atom.right.kind === "literal" && typeof atom.right.literal.value === "number") values.push(atom.right.literal.value);
+    if (atom.kind === "in") {
+      for (const item of atom.items) {
+        if (item.type === "int") values.push(item.value);
+        if (item.type === "int_range") values.push(item.from, item.to);
+      }
+    }
+  }
+  return values;
+}
+
+/** Each string constant with the set of atoms that name it. */
+function stringsOf(atoms: readonly Expr[]): Map<string, string> {
+  const signatures = new Map<string, string>();
+  atoms.forEach((atom, i) => {
+    const values: string[] = [];
+    if (atom.kind === "compare" && atom.right.kind === "literal" && atom.right.literal.type === "string") values.push(atom.right.literal.value);
+    if (atom.kind === "in") for (const item of atom.items) if (item.type === "string") values.push(item.value);
+    for (const value of values) signatures.set(value, `${signatures.get(value) ?? ""},${i}`);
+  });
+  return signatures;
+}
+
+/** Addresses at and around every range boundary, in both families. */
+function ipSamples(atoms: readonly Expr[]): string[] {
+  const v4 = new Set<number>([0, 2 ** 32 - 1]);
+  const v6 = new Set<bigint>([0n, (1n << 128n) - 1n]);
+  for (const range of ipRangesOf(atoms)) {
+    if (range.version === 4) {
+      for (const p of [range.first - 1, range.first, range.last, range.last + 1]) if (p >= 0 && p < 2 ** 32) v4.add(p);
+    } else {
+      for (const p of [range.first - 1n, range.first, range.last, range.last + 1n]) if (p >= 0n && p < 1n << 128n) v6.add(p);
+    }
+  }
+  return [...[...v4].map(formatIpv4), ...[...v6].map(formatIpv6)];
+}
+
+function ipRangesOf(atoms: readonly Expr[]): IpRange[] {
+  const ranges: IpRange[] = [];
+  const add = (text: string, cidr: boolean): void => {
+    if (cidr) {
+      const parsed = parseCidr(text);
+      if (parsed.ok) ranges.push(parsed.range);
+      return;
+    }
+    const address = parseIpAddress(text);
+    if (address?.version === 4) ranges.push({ version: 4, first: address.value, last: address.value });
+    else if (address?.version === 6) ranges.push({ version: 6, first: address.value, last: address.value });
+  };
+  for (const atom of atoms) {
+    if (atom.kind === "compare" && atom.right.kind === "literal" && atom.right.literal.type === "ip") add(atom.right.literal.value, false);
+    if (atom.kind === "in") for (const item of atom.items) if (item.type === "ip" || item.type === "cidr") add(item.value, item.type === "cidr");
+  }
+  return ranges;
+}
+
+function formatIpv4(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
+
+function formatIpv6(value: bigint): string {
+  const groups: string[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
+  return groups.join(":");
+}
+
+const keyCache = new WeakMap<Expr, string>();
+
+/** A canonical text of an expression without spans: equal texts are the same atom. */
+function atomKey(expr: Expr): string {
+  let key = keyCache.get(expr);
+  if (key === undefined) {
+    key = canonicalText(expr);
+    keyCache.set(expr, key);
+  }
+  return key;
+}
+
+function canonicalText(expr: Expr): string {
+  // Keys sorted: the parser and the lowering build the same node with keys in different orders.
+  return JSON.stringify(expr, (key, value: unknown) => {
+    if (key === "span") return undefined;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  });
+}
