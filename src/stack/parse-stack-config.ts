@@ -65,12 +65,14 @@ export function parseStackConfig(
     const bare = colon >= 0 ? key.slice(colon + 1) : key;
     if (!(knownKeys as readonly string[]).includes(bare)) {
       const suggestion = suggest(bare, knownKeys);
-      report(
-        "BP153",
-        [key],
-        [stack, "config key", key],
-        suggestion === undefined ? undefined : `did you mean '${colon >= 0 ? `${configNamespace}:` : ""}${suggestion}'?`,
-      );
+      // Guard levels hold for every stack, so they live in Pulumi.yaml, not in one stack's file.
+      const hint =
+        bare === "guards"
+          ? "guard levels are the same for every stack: set them in Pulumi.yaml under 'config: bot-policy:guards: value: { BPnnn: advisory|mandatory|disabled }'"
+          : suggestion === undefined
+            ? undefined
+            : `did you mean '${colon >= 0 ? `${configNamespace}:` : ""}${suggestion}'?`;
+      report("BP153", [key], [stack, "config key", key], hint);
       continue;
     }
     values.set(bare, { key, value });

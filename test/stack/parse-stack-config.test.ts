@@ -71,6 +71,13 @@ const cases: Case[] = [
   ["a missing accountId", { "bot-policy:zones": good["bot-policy:zones"] }, "BP152", "Stack 'dev' is missing the required config key 'bot-policy:accountId'."],
   ["missing zones", { "bot-policy:accountId": accountId }, "BP152", "Stack 'dev' is missing the required config key 'bot-policy:zones'."],
   ["an unknown key", { ...good, "bot-policy:zone": {} }, "BP153", "Stack 'dev' has an unknown config key 'bot-policy:zone'.", "did you mean 'bot-policy:zones'?"],
+  [
+    "guard levels in a stack file",
+    { ...good, "bot-policy:guards": { value: { BP601: "disabled" } } },
+    "BP153",
+    "Stack 'dev' has an unknown config key 'bot-policy:guards'.",
+    "guard levels are the same for every stack: set them in Pulumi.yaml under 'config: bot-policy:guards: value: { BPnnn: advisory|mandatory|disabled }'",
+  ],
   ["a secure accountId", { ...good, "bot-policy:accountId": { secure: "v1:SECRETCIPHERTEXT" } }, "BP161", "Stack 'dev' config key 'accountId' holds a secure value: only 'riskIntelligenceApiKey' may be a secret.", "set it with 'pulumi config set' without '--secret'"],
   ["a short accountId", { ...good, "bot-policy:accountId": "123" }, "BP154", "Stack 'dev' has an invalid accountId '123': expected 32 lowercase hex characters."],
   ["an uppercase accountId", { ...good, "bot-policy:accountId": accountId.toUpperCase() }, "BP154", `Stack 'dev' has an invalid accountId '${accountId.toUpperCase()}': expected 32 lowercase hex characters.`],
