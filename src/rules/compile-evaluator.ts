@@ -1,5 +1,6 @@
-import type { CompareOp, Expr, FunctionName, Literal, SetItem } from "./ast.js";
+import type { CompareOp, Expr, FunctionName, IndexKey, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
+import { lookupField } from "./field-catalog.js";
 import { compileWildcard } from "./compile-wildcard.js";
 import { parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
 
@@ -38,6 +39,8 @@ type Test = (value: unknown) => boolean;
 interface Compiled {
   get: Getter;
   mapped: boolean;
+  /** The static type where it is known (fields and their indexes), to tell a map from other objects. */
+  type?: string | undefined;
 }
 
 /** Compiles a condition once into a fast predicate over request field values. */
@@ -99,6 +102,8 @@ function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
       return compileLogical(expr.op, expr.operands.map((operand) => compileCondition(operand, options)));
     case "call":
       return compileCall(expr.name, expr.args, options);
+    case "index":
+      return compileIndex(compileNode(expr.base, options), expr.key, expr.base.kind === "call");
   }
 }
 
@@ -110,23 +115,44 @@ function compileCondition(expr: Expr, options: EvaluatorOptions): Compiled {
 }
 
 function compileField(name: string, index: "*" | number | undefined): Compiled {
-  if (index === undefined) return { get: (fields) => fields[name] ?? undefined, mapped: false };
-  if (index === "*") {
-    return {
-      get: (fields) => {
-        const value = fields[name];
-        return Array.isArray(value) ? value : undefined;
-      },
-      mapped: true,
-    };
+  const field: Compiled = { get: (fields) => fields[name] ?? undefined, mapped: false, type: lookupField(name)?.type };
+  return index === undefined ? field : compileIndex(field, index, false);
+}
+
+/**
+ * `base[key]`: an array's element, a map's value (a plain object's own key), or with `[*]` every
+ * element (of a map: its values, in key order, only where the type says Map). A missing element
+ * or key, or a value of another kind, is absent. On a `[*]` value a key applies to each element;
+ * `[*]` on a function's `[*]` result (`f(x[*])[*]`) reads the same elements again.
+ */
+function compileIndex(base: Compiled, key: IndexKey, baseIsCall: boolean): Compiled {
+  const get = base.get;
+  const container = base.type === undefined ? undefined : /^(Array|Map)<(.+)>$/.exec(base.type);
+  const type = container?.[2];
+  if (key === "*") {
+    if (base.mapped && baseIsCall) return base;
+    const isMapType = container?.[1] === "Map";
+    const elements = (value: unknown) => (Array.isArray(value) && !isMapType ? value : isMapType && isMap(value) ? Object.values(value) : undefined);
+    if (base.mapped) return { get: (fields) => flatElements(get(fields), elements), mapped: true, type };
+    return { get: (fields) => elements(get(fields)), mapped: true, type };
   }
-  return {
-    get: (fields) => {
-      const value = fields[name];
-      return Array.isArray(value) ? value[index] : undefined;
-    },
-    mapped: false,
-  };
+  const read = typeof key === "number" ? (value: unknown) => (Array.isArray(value) ? value[key] : undefined) : (value: unknown) => mapValue(value, key.key);
+  if (base.mapped) return { get: mapArray(get, read), mapped: true, type };
+  return { get: (fields) => read(get(fields)), mapped: false, type };
+}
+
+/** `[*]` of each element of a `[*]` value, one flat list (absent when the outer value is). */
+function flatElements(values: unknown, elements: (value: unknown) => unknown[] | undefined): unknown[] | undefined {
+  if (!Array.isArray(values)) return undefined;
+  return values.flatMap((value) => elements(value) ?? []);
+}
+
+function mapValue(value: unknown, key: string): unknown {
+  return isMap(value) && Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function applyTest(left: Compiled, test: Test): Compiled {

@@ -127,7 +127,7 @@ function typeCheck(field: string): (value: unknown) => boolean {
       return (value) => typeof value === "string";
     case "Array<Int>":
       return (value) => Array.isArray(value) && value.every((item) => Number.isInteger(item));
-    case undefined:
+    default:
       return () => false;
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CLOUDFLARE_FIELDS } from "../../src/rules/cloudflare-fields.js";
 import { FIELD_NAMES, JA4_SIGNAL_KEYS, lookupField } from "../../src/rules/field-catalog.js";
 
 describe("field catalog", () => {
@@ -31,6 +32,28 @@ describe("field catalog", () => {
     expect(lookupField(name)).toEqual(info);
   });
 
+  it.each([
+    ["http.request.headers", { type: "Map<Array<String>>", requires: "all", stage: "edge" }],
+    ["http.request.headers.names", { type: "Array<String>", requires: "all", stage: "edge" }],
+    ["http.request.cookies", { type: "Map<Array<String>>", requires: "pro", stage: "edge" }],
+    ["cf.client.bot", { type: "Bool", requires: "all", stage: "edge" }],
+    ["cf.waf.score", { type: "Int", requires: "enterprise", stage: "edge" }],
+    ["cf.waf.score.class", { type: "String", requires: "business", stage: "edge" }],
+    ["cf.api_gateway.auth_id_present", { type: "Bool", requires: "enterprise_add_on", stage: "edge" }],
+    ["http.request.body.multipart.names", { type: "Array<Array<String>>", requires: "enterprise", stage: "edge" }],
+    ["cf.llm.prompt.custom_topic_categories", { type: "Map<Int>", requires: "enterprise", stage: "edge" }],
+    ["ip.geoip.country", { type: "String", requires: "all", stage: "edge", deprecated: { replacedBy: "ip.src.country" } }],
+    ["cf.threat_score", { type: "Int", requires: "all", stage: "edge", deprecated: { retired: "Cloudflare now sets it to 0 for every request" } }],
+    ["http.request.accepted_languages", { type: "Array<String>", requires: "all", stage: "edge", transformOnly: true }],
+  ])("Cloudflare's %s", (name, info) => {
+    expect(lookupField(name)).toEqual(info);
+  });
+
+  it("keeps every row of Cloudflare's catalogue, the policy table's types winning", () => {
+    for (const [name, type] of CLOUDFLARE_FIELDS) expect(lookupField(name)?.type, name).toBe(type);
+    expect(FIELD_NAMES).not.toContain("ip.geoip.country");
+  });
+
   it("does not know partial paths or typos", () => {
     expect(lookupField("risk.network")).toBeUndefined();
     expect(lookupField("cf.bot_management")).toBeUndefined();
@@ -41,7 +64,8 @@ describe("field catalog", () => {
     expect(new Set(FIELD_NAMES).size).toBe(FIELD_NAMES.length);
     expect(JA4_SIGNAL_KEYS).toHaveLength(10);
     expect(FIELD_NAMES.filter((name) => name.startsWith("cf.bot_management.ja4_signals."))).toHaveLength(10);
-    expect(FIELD_NAMES.filter((name) => lookupField(name)?.stage === "edge")).toHaveLength(20);
+    // The policy table's 16 edge fields and the 146 other request-phase fields of Cloudflare's catalogue.
+    expect(FIELD_NAMES.filter((name) => lookupField(name)?.stage === "edge")).toHaveLength(162);
     // 62 leaves of seed 003's Risk Intelligence object, the abuse contact's four included.
     expect(FIELD_NAMES.filter((name) => name.startsWith("risk."))).toHaveLength(62);
   });

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { Expr } from "../../src/rules/ast.js";
+import { checkExpression, type CheckOptions } from "../../src/rules/check-expression.js";
+import { compileEvaluator, type FieldValues } from "../../src/rules/compile-evaluator.js";
+import { fieldWarnings } from "../../src/rules/field-warnings.js";
+import { parseExpression } from "../../src/rules/parse-expression.js";
+
+const ENTERPRISE: CheckOptions = { tier: "enterprise", context: "filter", allowWorkerFields: false };
+
+function parse(text: string): Expr {
+  const result = parseExpression(text);
+  if (!result.ok) throw new Error(`'${text}' does not parse: ${result.error.message}`);
+  return result.expr;
+}
+
+function errorsOf(text: string, options: Partial<CheckOptions> = {}): Array<{ message: string; at: string }> {
+  return checkExpression(parse(text), { ...ENTERPRISE, ...options }).map((e) => ({ message: e.message, at: text.slice(e.start, e.end) }));
+}
+
+const HEADERS: FieldValues = {
+  "http.request.headers": { "x-api-key": ["k1", "k2"], accept: ["text/html"] },
+  "http.request.headers.names": ["X-Api-Key", "X-Api-Key", "Accept"],
+  "http.request.headers.values": ["k1", "k2", "text/html"],
+  "http.request.body.multipart.names": [["username"], ["picture"]],
+};
+
+describe("maps and arrays of Cloudflare's catalogue", () => {
+  it.each([
+    'http.request.headers["x-api-key"][0] eq "k1"',
+    'any(http.request.headers["x-api-key"][*] eq "k2")',
+    'all(http.request.headers["x-api-key"][*] contains "k")',
+    'any(lower(http.request.headers.names[*])[*] eq "x-api-key")',
+    "any(len(http.request.headers.values[*])[*] gt 5)",
+    'any(http.request.body.multipart.names[*][0] eq "picture")',
+    'any(http.request.headers[*][0] eq "text/html")',
+    "len(http.request.headers.names) eq 3",
+  ])("%s type-checks and is true for a request with those headers", (text) => {
+    expect(errorsOf(text)).toEqual([]);
+    expect(compileEvaluator(parse(text))(HEADERS)).toBe(true);
+  });
+
+  it.each([
+    'http.request.headers["x-api-key"][2] eq "k1"',
+    'any(http.request.headers["authorization"][*] eq "k1")',
+    'http.request.headers["authorization"][0] ne "k1"',
+  ])("%s reads an absent element as the engine does", (text) => {
+    const expected = text.includes(" ne ");
+    expect(compileEvaluator(parse(text))(HEADERS)).toBe(expected);
+    // A request without headers: the whole map is absent.
+    expect(compileEvaluator(parse(text))({})).toBe(expected);
+  });
+
+  it("does not read an inherited key of a map", () => {
+    expect(compileEvaluator(parse('any(http.request.headers["constructor"][*] ne "x")'))(HEADERS)).toBe(false);
+  });
+
+  it.each([
+    ['http.request.headers eq "a"', "is Map<Array<String>>: read one key", "http.request.headers"],
+    ['http.request.headers[0][0] eq "a"', "a map is indexed by a quoted key", "http.request.headers[0]"],
+    ['http.request.headers.names["a"] eq "a"', "an array is indexed by a number", 'http.request.headers.names["a"]'],
+    ['http.request.headers["a"] eq "a"', "is an array (Array<String>)", 'http.request.headers["a"]'],
+    ['http.request.headers["a"][*] eq "a"', "'[*]' is only allowed inside any(…)", 'http.request.headers["a"][*]'],
+    ['http.host["a"] eq "a"', "not an array or a map, so it cannot be indexed", 'http.host["a"]'],
+    ['any(http.request.headers.names[*][*] eq "a")', "'[*]' cannot follow another '[*]'", "http.request.headers.names[*][*]"],
+    ['any(http.request.accepted_languages[*] eq "fr")', "only available in Transform Rules", "http.request.accepted_languages[*]"],
+  ])("%s is refused: %s", (text, fragment, at) => {
+    const [error] = errorsOf(text);
+    expect(error?.message).toContain(fragment);
+    expect(error?.at).toBe(at);
+  });
+
+  it.each([
+    ['any(http.request.cookies["app"][*] eq "test")', "free", "needs the Pro plan or above, but the zone is on 'free'"],
+    ['cf.waf.score.class eq "attack"', "pro", "needs the Business plan or above"],
+    ["cf.waf.score lt 20", "business", "needs the Enterprise plan, but"],
+    ["cf.api_gateway.auth_id_present", "business", "needs the Enterprise plan with a paid add-on"],
+    ["cf.bot_management.score lt 30", "business", "needs the Enterprise plan with Bot Management"],
+  ])("%s on %s: %s", (text, tier, fragment) => {
+    expect(errorsOf(text, { tier: tier as CheckOptions["tier"] })[0]?.message).toContain(fragment);
+    expect(errorsOf(text)).toEqual([]);
+  });
+
+  it("warns about deprecated and retired fields, at each, with what replaced them", () => {
+    const text = 'ip.geoip.country eq "GB" and cf.threat_score gt 10 and ip.src.country eq "GB"';
+    expect(errorsOf(text)).toEqual([]);
+    const warnings = fieldWarnings(parse(text)).map((w) => ({ message: w.message, at: text.slice(w.start, w.end) }));
+    expect(warnings).toEqual([
+      { message: "Field 'ip.geoip.country' is deprecated: write 'ip.src.country', which has the same value.", at: "ip.geoip.country" },
+      {
+        message: "Field 'cf.threat_score' is retired: Cloudflare now sets it to 0 for every request, so a condition on it no longer tells requests apart.",
+        at: "cf.threat_score",
+      },
+    ]);
+  });
+
+  it("checks the values of a deprecated alias as those of the field that replaced it", () => {
+    expect(errorsOf('ip.geoip.country eq "gb"')[0]?.message).toContain("uppercase");
+    expect(errorsOf("ip.geoip.asnum in {0}")[0]?.message).toContain("an AS number is an integer from 1");
+  });
+});
