@@ -38,7 +38,19 @@ export type FunctionName =
   | "substring"
   | "concat"
   | "url_decode"
-  | "to_string";
+  | "to_string"
+  | "cidr"
+  | "cidr6"
+  | "decode_base64"
+  | "join"
+  | "lookup_json_integer"
+  | "lookup_json_string"
+  | "remove_bytes"
+  | "regex_replace"
+  | "wildcard_replace"
+  | "remove_query_args"
+  | "uuidv4"
+  | "split";
 
 /**
  * A literal value as it appears in an expression. `float` exists for the worker-only Float fields

@@ -350,8 +350,12 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       report(errors, node, `Unknown function '${String(node.name)}'.`);
       return undefined;
     }
-    if (node.name === "to_string" && options.context !== "rewrite") {
-      report(errors, node, "to_string() is only allowed in transform-rule rewrite expressions.");
+    if (signature.where === "rewrite" && options.context !== "rewrite") {
+      report(errors, node, `${node.name}() is only allowed in transform-rule rewrite expressions.`);
+    }
+    if (signature.where === "response") {
+      report(errors, node, `${node.name}() is only allowed in response header transform rules and custom error rules, not in request rules.`);
+      return undefined;
     }
     const count = node.args.length;
     if (count < signature.min || count > signature.max) {
@@ -396,6 +400,8 @@ interface Signature {
   max: number;
   args: ArgumentRule[];
   returns: (first: Typed | undefined) => Typed["type"];
+  /** `rewrite`: only in Transform Rules' rewrite expressions; `response`: only in response-phase rules. */
+  where?: "rewrite" | "response";
 }
 
 const single = (typed: Typed, position: number): string | undefined =>
@@ -420,6 +426,28 @@ const needsStringOrArray: ArgumentRule = (typed, _arg, position) =>
     ? undefined
     : `must be String or an array, not ${typed.type}${typed.mapped ? " (each element of '[*]')" : ""}`);
 
+/** Cloudflare refuses a literal where the function needs a field's value ("the source must be a field"). */
+const fromField =
+  (rule: ArgumentRule): ArgumentRule =>
+  (typed, arg, position) =>
+    arg.kind === "literal" ? "must be a field or a function of one, not a literal" : rule(typed, arg, position);
+
+const intLiteralIn =
+  (min: number, max: number): ArgumentRule =>
+  (typed, arg, position) =>
+    needsLiteral("int")(typed, arg, position) ??
+    (arg.kind === "literal" && typeof arg.literal.value === "number" && arg.literal.value >= min && arg.literal.value <= max
+      ? undefined
+      : `must be from ${min} to ${max}`);
+
+const jsonKey: ArgumentRule = (_typed, arg) =>
+  arg.kind === "literal" && (arg.literal.type === "string" || (arg.literal.type === "int" && arg.literal.value >= 0))
+    ? undefined
+    : "must be a string key or a non-negative integer position (a literal)";
+
+const needsStringArray: ArgumentRule = (typed, _arg, position) =>
+  single(typed, position) ?? (typed.type === "Array<String>" && !typed.mapped ? undefined : `must be Array<String>, not ${show(typed)}`);
+
 const needsBoolArray: ArgumentRule = (typed) =>
   typed.type === "Bool" && typed.mapped
     ? undefined
@@ -434,8 +462,8 @@ const urlDecodeOptions: ArgumentRule = (typed, arg, position) =>
 const SIGNATURES: Readonly<Record<FunctionName, Signature>> = {
   any: { min: 1, max: 1, args: [needsBoolArray], returns: () => "Bool" },
   all: { min: 1, max: 1, args: [needsBoolArray], returns: () => "Bool" },
-  starts_with: { min: 2, max: 2, args: [needsType("String"), needsLiteral("string")], returns: () => "Bool" },
-  ends_with: { min: 2, max: 2, args: [needsType("String"), needsLiteral("string")], returns: () => "Bool" },
+  starts_with: { min: 2, max: 2, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "Bool" },
+  ends_with: { min: 2, max: 2, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "Bool" },
   lower: { min: 1, max: 1, args: [needsType("String")], returns: () => "String" },
   upper: { min: 1, max: 1, args: [needsType("String")], returns: () => "String" },
   len: { min: 1, max: 1, args: [needsStringOrArray], returns: () => "Int" },
@@ -451,8 +479,26 @@ const SIGNATURES: Readonly<Record<FunctionName, Signature>> = {
     args: [needsStringOrArray, needsStringOrArray],
     returns: (first) => (first !== undefined && containerOf(first.type) !== undefined ? first.type : "String"),
   },
-  url_decode: { min: 1, max: 2, args: [needsType("String"), urlDecodeOptions], returns: () => "String" },
-  to_string: { min: 1, max: 1, args: [needsType("Int", "Float", "Bool", "Ip", "String")], returns: () => "String" },
+  url_decode: { min: 1, max: 2, args: [fromField(needsType("String")), urlDecodeOptions], returns: () => "String" },
+  to_string: { min: 1, max: 1, args: [needsType("Int", "Float", "Bool", "Ip", "String")], returns: () => "String", where: "rewrite" },
+  cidr: { min: 3, max: 3, args: [fromField(needsType("Ip")), intLiteralIn(1, 32), intLiteralIn(1, 128)], returns: () => "Ip" },
+  cidr6: { min: 2, max: 2, args: [fromField(needsType("Ip")), intLiteralIn(1, 128)], returns: () => "Ip" },
+  decode_base64: { min: 1, max: 1, args: [fromField(needsType("String"))], returns: () => "String" },
+  join: { min: 2, max: 2, args: [needsStringArray, needsLiteral("string")], returns: () => "String" },
+  lookup_json_integer: { min: 2, max: Infinity, args: [needsType("String"), jsonKey], returns: () => "Int" },
+  lookup_json_string: { min: 2, max: Infinity, args: [needsType("String"), jsonKey], returns: () => "String" },
+  remove_bytes: { min: 2, max: 2, args: [needsType("String", "Bytes"), needsLiteral("string")], returns: () => "String" },
+  regex_replace: { min: 3, max: 3, args: [needsType("String"), needsLiteral("string"), needsLiteral("string")], returns: () => "String", where: "rewrite" },
+  wildcard_replace: {
+    min: 3,
+    max: 4,
+    args: [fromField(needsType("String", "Bytes")), needsLiteral("string"), needsLiteral("string"), needsLiteral("string")],
+    returns: () => "String",
+    where: "rewrite",
+  },
+  remove_query_args: { min: 2, max: Infinity, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "String", where: "rewrite" },
+  uuidv4: { min: 1, max: 1, args: [needsType("Bytes")], returns: () => "String", where: "rewrite" },
+  split: { min: 3, max: 3, args: [needsType("String"), needsLiteral("string"), intLiteralIn(1, 128)], returns: () => "Array<String>", where: "response" },
 };
 
 function literalType(literal: Literal): Scalar {

@@ -2,7 +2,7 @@ import type { CompareOp, Expr, FunctionName, IndexKey, Literal, SetItem } from "
 import { compileRegex } from "./compile-regex.js";
 import { lookupField } from "./field-catalog.js";
 import { compileWildcard } from "./compile-wildcard.js";
-import { parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
+import { formatIpAddress, parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
 
 /*
  * Semantics follow the open-source engine (wirefilter):
@@ -512,7 +512,76 @@ function functionImplementation(name: Exclude<FunctionName, "any" | "all">, args
     case "to_string":
       return (value) =>
         typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+    case "cidr":
+    case "cidr6": {
+      const [v4Bits, v6Bits] = (name === "cidr" ? args.slice(1, 3) : [undefined, args[1]]).map((arg) => (arg?.kind === "literal" ? Number(arg.literal.value) : 32));
+      return (value) => (typeof value === "string" ? networkAddress(value, v4Bits ?? 32, v6Bits ?? 128) : undefined);
+    }
+    case "decode_base64":
+      return (value) => (typeof value === "string" ? decodeBase64(value) : undefined);
+    case "join":
+      return (value, [separator]) =>
+        Array.isArray(value) && typeof separator === "string" && value.every((item) => typeof item === "string") ? value.join(separator) : undefined;
+    case "lookup_json_integer":
+    case "lookup_json_string": {
+      const wanted = name === "lookup_json_integer" ? "integer" : "string";
+      return (value, keys) => (typeof value === "string" ? lookupJson(value, keys, wanted) : undefined);
+    }
+    case "remove_bytes":
+      return (value, [bytes]) => (typeof value === "string" && typeof bytes === "string" ? removeBytes(value, bytes) : undefined);
+    case "regex_replace":
+    case "wildcard_replace":
+    case "remove_query_args":
+    case "uuidv4":
+    case "split":
+      // Rewrite- and response-only: the type checker refuses them in every condition bot-policy evaluates.
+      return () => undefined;
   }
+}
+
+/** `cidr()`: the network address of an IP for a prefix length per version (absent for a non-IP). */
+function networkAddress(text: string, v4Bits: number, v6Bits: number): string | undefined {
+  const address = cachedIp(text);
+  if (address === undefined) return undefined;
+  if (address.version === 4) {
+    const mask = v4Bits >= 32 ? 0xffffffff : ~(0xffffffff >>> v4Bits) >>> 0;
+    return formatIpAddress({ version: 4, value: (address.value & mask) >>> 0 });
+  }
+  const mask = ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - v6Bits)) - 1n);
+  return formatIpAddress({ version: 6, value: address.value & mask });
+}
+
+/** Standard or URL-safe Base64, padding optional; absent when the text is not Base64. */
+function decodeBase64(value: string): string | undefined {
+  const standard = value.replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(standard) || standard.replace(/=+$/, "").length % 4 === 1) return undefined;
+  const padded = standard.replace(/=+$/, "").padEnd(Math.ceil(standard.replace(/=+$/, "").length / 4) * 4, "=");
+  const binary = atob(padded);
+  return lossyUtf8Decoder.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+}
+
+/** `lookup_json_*()`: follows string keys and array positions; absent unless it ends on a value of the wanted kind. */
+function lookupJson(text: string, keys: readonly unknown[], wanted: "integer" | "string"): unknown {
+  let current: unknown;
+  try {
+    current = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  for (const key of keys) {
+    if (typeof key === "number" && Array.isArray(current)) current = current[key];
+    else if (typeof key === "string" && isMap(current) && Object.prototype.hasOwnProperty.call(current, key)) current = current[key];
+    else return undefined;
+  }
+  if (wanted === "string") return typeof current === "string" ? current : undefined;
+  // Only a plain integer: `42.0` in the text is not one for the engine, but JSON.parse cannot tell; Number.isSafeInteger keeps the exact ones.
+  return Number.isSafeInteger(current) ? current : undefined;
+}
+
+/** `remove_bytes()`: drops every byte that occurs in `bytes` (UTF-8), like the engine does on raw bytes. */
+function removeBytes(value: string, bytes: string): string {
+  const drop = new Set(utf8Encoder.encode(bytes));
+  return lossyUtf8Decoder.decode(utf8Encoder.encode(value).filter((byte) => !drop.has(byte)));
 }
 
 function asciiCase(value: string, letters: RegExp, shift: number): string {

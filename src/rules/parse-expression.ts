@@ -18,6 +18,18 @@ export const FUNCTION_NAMES: readonly FunctionName[] = [
   "concat",
   "url_decode",
   "to_string",
+  "cidr",
+  "cidr6",
+  "decode_base64",
+  "join",
+  "lookup_json_integer",
+  "lookup_json_string",
+  "remove_bytes",
+  "regex_replace",
+  "wildcard_replace",
+  "remove_query_args",
+  "uuidv4",
+  "split",
 ];
 
 const WORD_OPERATORS: Readonly<Record<string, CompareOp>> = {

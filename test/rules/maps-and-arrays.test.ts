@@ -98,3 +98,63 @@ describe("maps and arrays of Cloudflare's catalogue", () => {
     expect(errorsOf("ip.geoip.asnum in {0}")[0]?.message).toContain("an AS number is an integer from 1");
   });
 });
+
+describe("Cloudflare's functions for custom rules", () => {
+  const REQUEST: FieldValues = {
+    "ip.src": "113.10.0.2",
+    "http.request.body.raw": '{"record_id":"aed53a","version":2,"network":{"name":"cloudflare"},"ids":[123,456],"f":42.5}',
+    "http.request.headers": { client_id: ["MTIzYWJj"], "x-url": ["aHR0cHM6Ly9leGFtcGxlLmNvbS8_YT0x"] },
+    "http.request.headers.names": ["Client_Id", "X-Url"],
+    "http.host": "www.cloudflare.com",
+  };
+
+  it.each([
+    ["cidr(ip.src, 24, 24) eq 113.10.0.0", true],
+    ["cidr(ip.src, 8, 24) eq 113.0.0.0", true],
+    ["cidr6(ip.src, 24) eq 113.10.0.2", true],
+    ['any(decode_base64(http.request.headers["client_id"][*])[*] eq "123abc")', true],
+    ['decode_base64(http.request.headers["x-url"][0]) eq "https://example.com/?a=1"', true],
+    ['join(http.request.headers.names, ",") eq "Client_Id,X-Url"', true],
+    ['lookup_json_integer(http.request.body.raw, "version") eq 2', true],
+    ['lookup_json_integer(http.request.body.raw, "ids", 1) eq 456', true],
+    ['lookup_json_integer(http.request.body.raw, "f") eq 42', false],
+    ['lookup_json_string(http.request.body.raw, "network", "name") eq "cloudflare"', true],
+    ['lookup_json_string(http.request.body.raw, "version") ne "2"', true],
+    ['remove_bytes(http.host, "\\x2e\\x77") eq "cloudflarecom"', true],
+  ])("%s is %s", (text, expected) => {
+    expect(errorsOf(text)).toEqual([]);
+    expect(compileEvaluator(parse(text))(REQUEST)).toBe(expected);
+  });
+
+  it("reads a body that is not JSON, or a header that is not Base64, as absent", () => {
+    const broken = { "http.request.body.raw": "{", "http.request.headers": { client_id: ["%%%"] } };
+    expect(compileEvaluator(parse('lookup_json_string(http.request.body.raw, "a") ne "x"'))(broken)).toBe(true);
+    expect(compileEvaluator(parse('lookup_json_string(http.request.body.raw, "a") eq "x"'))(broken)).toBe(false);
+    expect(compileEvaluator(parse('decode_base64(http.request.headers["client_id"][0]) ne "x"'))(broken)).toBe(true);
+    expect(compileEvaluator(parse('decode_base64(http.request.headers["client_id"][0]) eq ""'))(broken)).toBe(false);
+  });
+
+  it.each([
+    ['regex_replace(http.request.uri.path, "^/a", "/b") eq "/b"', "regex_replace() is only allowed in transform-rule rewrite expressions", "regex_replace("],
+    ['wildcard_replace(http.request.uri.path, "/*", "/x/${1}") eq "/x"', "wildcard_replace() is only allowed in transform-rule rewrite", "wildcard_replace("],
+    ['remove_query_args(http.request.uri.query, "a") eq ""', "remove_query_args() is only allowed", "remove_query_args("],
+    ['uuidv4(cf.random_seed) eq "x"', "uuidv4() is only allowed", "uuidv4(cf.random_seed)"],
+    ['any(split(http.host, ".", 4)[*] eq "www")', "split() is only allowed in response header transform rules", "split(http.host"],
+    ['cidr(ip.src, 33, 24) eq 113.10.0.0', "Argument 2 of 'cidr' must be from 1 to 32", "33"],
+    ['cidr(ip.src, 24) eq 113.10.0.0', "'cidr' takes 3 arguments, but 2 were given", "cidr(ip.src, 24)"],
+    ['cidr(http.host, 24, 24) eq 113.10.0.0', "Argument 1 of 'cidr' must be Ip, not String", "http.host"],
+    ['decode_base64("MTIz") eq "123"', "Argument 1 of 'decode_base64' must be a field or a function of one, not a literal", '"MTIz"'],
+    ['starts_with("abc", "a")', "Argument 1 of 'starts_with' must be a field", '"abc"'],
+    ['lookup_json_string(http.request.body.raw, http.host) eq "x"', "must be a string key or a non-negative integer position", "http.host"],
+    ['join(http.request.headers.names[*], ",") eq "x"', "Argument 1 of 'join' must be Array<String>", "http.request.headers.names[*]"],
+  ])("%s is refused: %s", (text, fragment, at) => {
+    const errors = errorsOf(text);
+    expect(errors[0]?.message).toContain(fragment);
+    expect(errors[0]?.at.startsWith(at)).toBe(true);
+  });
+
+  it("accepts the rewrite-only functions in a rewrite", () => {
+    expect(errorsOf('regex_replace(http.request.uri.path, "^/a", "/b")', { context: "rewrite" })).toEqual([]);
+    expect(errorsOf("uuidv4(cf.random_seed)", { context: "rewrite" })).toEqual([]);
+  });
+});

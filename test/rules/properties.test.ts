@@ -69,7 +69,10 @@ const setItem: fc.Arbitrary<SetItem> = fc.oneof(
 );
 
 const COMPARE_OPS: CompareOp[] = ["eq", "ne", "lt", "le", "gt", "ge", "contains", "matches", "wildcard", "strict wildcard"];
-const FUNCTIONS: FunctionName[] = ["any", "all", "starts_with", "ends_with", "lower", "upper", "len", "substring", "concat", "url_decode", "to_string"];
+const FUNCTIONS: FunctionName[] = [
+  "any", "all", "starts_with", "ends_with", "lower", "upper", "len", "substring", "concat", "url_decode", "to_string",
+  "cidr", "cidr6", "decode_base64", "join", "lookup_json_integer", "lookup_json_string", "remove_bytes", "regex_replace", "wildcard_replace", "remove_query_args", "uuidv4", "split",
+];
 
 const fieldNode: fc.Arbitrary<Expr> = fc
   .tuple(fieldName, fc.option(fc.oneof(fc.constant("*" as const), fc.nat(1000)), { nil: undefined }))
