@@ -50,7 +50,8 @@ export type FunctionName =
   | "wildcard_replace"
   | "remove_query_args"
   | "uuidv4"
-  | "split";
+  | "split"
+  | "is_timed_hmac_valid_v0";
 
 /**
  * A literal value as it appears in an expression. `float` exists for the worker-only Float fields

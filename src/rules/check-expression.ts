@@ -353,6 +353,9 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
     if (signature.where === "rewrite" && options.context !== "rewrite") {
       report(errors, node, `${node.name}() is only allowed in transform-rule rewrite expressions.`);
     }
+    if (signature.plan !== undefined && TIER_RANK[options.tier] < TIER_RANK[signature.plan]) {
+      report(errors, node, `${node.name}() needs ${PLAN_WORDS[signature.plan]}, but the zone is on '${options.tier}'.`);
+    }
     if (signature.where === "response") {
       report(errors, node, `${node.name}() is only allowed in response header transform rules and custom error rules, not in request rules.`);
       return undefined;
@@ -402,6 +405,8 @@ interface Signature {
   returns: (first: Typed | undefined) => Typed["type"];
   /** `rewrite`: only in Transform Rules' rewrite expressions; `response`: only in response-phase rules. */
   where?: "rewrite" | "response";
+  /** The lowest plan that has the function. */
+  plan?: Exclude<Tier, "free">;
 }
 
 const single = (typed: Typed, position: number): string | undefined =>
@@ -498,6 +503,21 @@ const SIGNATURES: Readonly<Record<FunctionName, Signature>> = {
   },
   remove_query_args: { min: 2, max: Infinity, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "String", where: "rewrite" },
   uuidv4: { min: 1, max: 1, args: [needsType("Bytes")], returns: () => "String", where: "rewrite" },
+  is_timed_hmac_valid_v0: {
+    min: 4,
+    max: 6,
+    args: [
+      needsLiteral("string"),
+      needsType("String"),
+      intLiteralIn(0, Number.MAX_SAFE_INTEGER),
+      needsType("Int"),
+      intLiteralIn(0, Number.MAX_SAFE_INTEGER),
+      (typed, arg, position) =>
+        needsLiteral("string")(typed, arg, position) ?? (arg.kind === "literal" && arg.literal.value === "s" ? undefined : "may only be 's' (a URL-safe MAC)"),
+    ],
+    returns: () => "Bool",
+    plan: "pro",
+  },
   split: { min: 3, max: 3, args: [needsType("String"), needsLiteral("string"), intLiteralIn(1, 128)], returns: () => "Array<String>", where: "response" },
 };
 

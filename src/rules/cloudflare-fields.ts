@@ -4,7 +4,8 @@
  * cloudflare/cloudflare-docs repository; the version read had 160 entries). How each row is
  * derived is code, `deriveCloudflareFields` (derive-cloudflare-fields.ts), and
  * test/rules/cloudflare-fields.test.ts runs it over entries of that file and compares.
- * Left out: response-phase fields (category `Response`), which no request rule can read.
+ * Left out: response-phase fields (category `Response`), which no request rule can read. The
+ * last two rows are documented elsewhere, not in the catalogue (see their comment).
  * Row: name, type, plan, then flags: `transform` (only in Transform Rules), or a deprecation.
  */
 
@@ -201,4 +202,8 @@ export const CLOUDFLARE_FIELDS: readonly CloudflareFieldRow[] = [
   ["http.request.body.multipart.content_dispositions", "Array<Array<String>>", "enterprise"],
   ["http.request.body.multipart.content_transfer_encodings", "Array<Array<String>>", "enterprise"],
   ["http.request.body.multipart.filenames", "Array<Array<String>>", "enterprise"],
+  // Not in the catalogue, documented with account-level rulesets ("the expression of your `execute`
+  // rule must end with `and cf.zone.plan eq "ENT"`"), and common in imported configurations.
+  ["cf.zone.name", S, "all"],
+  ["cf.zone.plan", S, "all"],
 ];

@@ -1,6 +1,7 @@
 import type { CompareOp, Expr, FunctionName, IndexKey, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
 import { lookupField } from "./field-catalog.js";
+import { hmacSha256 } from "./hmac-sha256.js";
 import { compileWildcard } from "./compile-wildcard.js";
 import { formatIpAddress, parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
 
@@ -529,6 +530,11 @@ function functionImplementation(name: Exclude<FunctionName, "any" | "all">, args
     }
     case "remove_bytes":
       return (value, [bytes]) => (typeof value === "string" && typeof bytes === "string" ? removeBytes(value, bytes) : undefined);
+    case "is_timed_hmac_valid_v0":
+      return (key, [messageMac, ttl, now, separator, flags]) =>
+        typeof key === "string" && typeof messageMac === "string" && typeof ttl === "number" && typeof now === "number"
+          ? timedHmacValid(key, messageMac, ttl, now, typeof separator === "number" ? separator : 0, flags === "s")
+          : undefined;
     case "regex_replace":
     case "wildcard_replace":
     case "remove_query_args":
@@ -553,11 +559,8 @@ function networkAddress(text: string, v4Bits: number, v6Bits: number): string | 
 
 /** Standard or URL-safe Base64, padding optional; absent when the text is not Base64. */
 function decodeBase64(value: string): string | undefined {
-  const standard = value.replace(/-/g, "+").replace(/_/g, "/");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(standard) || standard.replace(/=+$/, "").length % 4 === 1) return undefined;
-  const padded = standard.replace(/=+$/, "").padEnd(Math.ceil(standard.replace(/=+$/, "").length / 4) * 4, "=");
-  const binary = atob(padded);
-  return lossyUtf8Decoder.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  const bytes = decodeBase64Bytes(value.replace(/-/g, "+").replace(/_/g, "/"));
+  return bytes === undefined ? undefined : lossyUtf8Decoder.decode(bytes);
 }
 
 /** `lookup_json_*()`: follows string keys and array positions; absent unless it ends on a value of the wanted kind. */
@@ -576,6 +579,39 @@ function lookupJson(text: string, keys: readonly unknown[], wanted: "integer" | 
   if (wanted === "string") return typeof current === "string" ? current : undefined;
   // Only a plain integer: `42.0` in the text is not one for the engine, but JSON.parse cannot tell; Number.isSafeInteger keeps the exact ones.
   return Number.isSafeInteger(current) ? current : undefined;
+}
+
+/**
+ * `is_timed_hmac_valid_v0()` as Cloudflare documents it: the MessageMAC is
+ * `<message><separator><10-digit timestamp>-<Base64 MAC>` (the last such split, as the greedy
+ * `(.+)(.*)(\d{10})-(.{43,})` takes it); the MAC is HMAC-SHA256 of message and timestamp, in standard
+ * Base64 URL-encoded, or URL-safe Base64 without padding with the `s` flag. Valid while the
+ * token is at most `ttl` seconds old; a timestamp after `now` is not valid (an assumption: the
+ * documentation only speaks of expiry).
+ */
+function timedHmacValid(key: string, messageMac: string, ttl: number, now: number, separator: number, urlSafe: boolean): boolean {
+  const match = /^([\s\S]+)(\d{10})-([\s\S]{43,})$/.exec(messageMac);
+  if (match === null) return false;
+  const [, head = "", stamp = "", mac = ""] = match;
+  const message = head.slice(0, head.length - separator);
+  if (message.length === 0 || head.length < separator) return false;
+  const issued = Number(stamp);
+  if (issued > now || now - issued > ttl) return false;
+  const expected = hmacSha256(utf8Encoder.encode(key), utf8Encoder.encode(message + stamp));
+  let base64: string;
+  try {
+    base64 = urlSafe ? mac : decodeURIComponent(mac);
+  } catch {
+    return false;
+  }
+  const given = decodeBase64Bytes(urlSafe ? base64.replace(/-/g, "+").replace(/_/g, "/") : base64);
+  return given !== undefined && given.length === expected.length && given.every((byte, i) => byte === expected[i]);
+}
+
+function decodeBase64Bytes(value: string): Uint8Array | undefined {
+  const bare = value.replace(/=+$/, "");
+  if (!/^[A-Za-z0-9+/]*$/.test(bare) || bare.length % 4 === 1) return undefined;
+  return Uint8Array.from(atob(bare.padEnd(Math.ceil(bare.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
 }
 
 /** `remove_bytes()`: drops every byte that occurs in `bytes` (UTF-8), like the engine does on raw bytes. */

@@ -30,6 +30,7 @@ export const FUNCTION_NAMES: readonly FunctionName[] = [
   "remove_query_args",
   "uuidv4",
   "split",
+  "is_timed_hmac_valid_v0",
 ];
 
 const WORD_OPERATORS: Readonly<Record<string, CompareOp>> = {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Expr } from "../../src/rules/ast.js";
 import { checkExpression, type CheckOptions } from "../../src/rules/check-expression.js";
@@ -156,5 +157,39 @@ describe("Cloudflare's functions for custom rules", () => {
   it("accepts the rewrite-only functions in a rewrite", () => {
     expect(errorsOf('regex_replace(http.request.uri.path, "^/a", "/b")', { context: "rewrite" })).toEqual([]);
     expect(errorsOf("uuidv4(cf.random_seed)", { context: "rewrite" })).toEqual([]);
+  });
+});
+
+describe("is_timed_hmac_valid_v0", () => {
+  // A token made as Cloudflare's token-authentication guide makes it: HMAC-SHA256(key, path + time), Base64, URL-encoded.
+  const key = "mysecretkey";
+  const issued = 1484063787;
+  const path = "/download/cat.jpg";
+  const mac = createHmac("sha256", key).update(`${path}${issued}`).digest("base64");
+  const expression = `is_timed_hmac_valid_v0("${key}", http.request.uri, 100000, http.request.timestamp.sec, 8)`;
+  const at = (uri: string, now: number) => compileEvaluator(parse(expression))({ "http.request.uri": uri, "http.request.timestamp.sec": now });
+
+  it("accepts a fresh token and refuses an old, a future, a forged or a malformed one", () => {
+    const uri = `${path}?verify=${issued}-${encodeURIComponent(mac)}`;
+    expect(errorsOf(expression)).toEqual([]);
+    expect(at(uri, issued + 10)).toBe(true);
+    expect(at(uri, issued + 100000)).toBe(true);
+    expect(at(uri, issued + 100001)).toBe(false);
+    expect(at(uri, issued - 1)).toBe(false);
+    expect(at(`/download/dog.jpg?verify=${issued}-${encodeURIComponent(mac)}`, issued + 10)).toBe(false);
+    expect(at(`${path}?verify=${issued}-short`, issued + 10)).toBe(false);
+  });
+
+  it("reads a URL-safe MAC without padding with the 's' flag", () => {
+    const urlSafe = mac.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const text = `is_timed_hmac_valid_v0("${key}", http.request.uri, 100, http.request.timestamp.sec, 8, "s")`;
+    const fields = { "http.request.uri": `${path}?verify=${issued}-${urlSafe}`, "http.request.timestamp.sec": issued };
+    expect(compileEvaluator(parse(text))(fields)).toBe(true);
+  });
+
+  it("needs the Pro plan and literal key, ttl, separator and flags", () => {
+    expect(errorsOf(expression, { tier: "free" })[0]?.message).toContain("is_timed_hmac_valid_v0() needs the Pro plan or above");
+    expect(errorsOf('is_timed_hmac_valid_v0(http.host, http.request.uri, 1, http.request.timestamp.sec)')[0]?.message).toContain("Argument 1 of 'is_timed_hmac_valid_v0' must be a string literal");
+    expect(errorsOf('is_timed_hmac_valid_v0("k", http.request.uri, 1, http.request.timestamp.sec, 0, "x")')[0]?.message).toContain("may only be 's'");
   });
 });
