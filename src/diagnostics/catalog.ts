@@ -215,6 +215,7 @@ export const catalog = {
   },
   BP336: { severity: "warning", summary: "Policy without rules", message: (policy: string) => `Policy '${policy}' has no rules; it only declares sets or headers.` },
   BP380: { severity: "warning", summary: "Deprecated field", message: (detail: string) => detail },
+  BP381: { severity: "error", summary: "Field absent in the Worker", message: (detail: string) => detail },
 
   // BP4xx — compiling for Cloudflare
   BP401: {

@@ -9,7 +9,7 @@ import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
-import { fieldWarnings } from "../rules/field-warnings.js";
+import { fieldsUnreadInWorker, fieldWarnings } from "../rules/field-warnings.js";
 import { valueProblem } from "../rules/field-values.js";
 import { ipProblem } from "../rules/ip-address.js";
 import { parseExpression } from "../rules/parse-expression.js";
@@ -170,6 +170,12 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   if (rule.when !== undefined) {
     for (const error of checkExpression(condition, { tier: "enterprise", context: "filter", allowWorkerFields: stage === "worker" })) {
       diagnostics.push(makeDiagnostic("BP319", locate(source, conditionPath, "key"), error.message));
+    }
+    if (countErrors(diagnostics) > errorsBefore) return undefined;
+  }
+  if (stage === "worker" && rule.expression !== undefined) {
+    for (const problem of fieldsUnreadInWorker(condition)) {
+      diagnostics.push(makeDiagnostic("BP381", locateInString(source, conditionPath, problem.start, problem.end), problem.message));
     }
     if (countErrors(diagnostics) > errorsBefore) return undefined;
   }

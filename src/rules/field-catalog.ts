@@ -20,7 +20,12 @@ export interface FieldInfo {
   transformOnly?: true;
   /** A deprecated alias still accepted (with a warning), or a field that no longer means anything. */
   deprecated?: { replacedBy: string } | { retired: string };
+  /** The bot-policy Worker reads it (src/worker/read-request.ts); any other field is absent there. */
+  inWorker?: true;
 }
+
+/** Rules-language fields outside the policy table that the Worker reads too (src/worker/read-request.ts). */
+const WORKER_READS: ReadonlySet<string> = new Set(["http.request.uri.query", "http.request.full_uri", "http.cookie", "http.referer"]);
 
 /**
  * The policy field table's fields first (they drive the bot fields and the Worker's), then every
@@ -31,16 +36,17 @@ function buildCatalog(): ReadonlyMap<string, FieldInfo> {
   for (const row of POLICY_FIELD_TABLE) {
     if (row.stage === "edge") {
       // The JA4 sections share the JA4's field; the first row names it.
-      if (!catalog.has(row.rulesField)) catalog.set(row.rulesField, { type: row.type, requires: row.requires, stage: "edge" });
+      if (!catalog.has(row.rulesField)) catalog.set(row.rulesField, { type: row.type, requires: row.requires, stage: "edge", inWorker: true });
       continue;
     }
-    for (const { rulesField, leaf } of workerFieldLeaves(row)) catalog.set(rulesField, { type: leaf.type, requires: row.requires, stage: "worker" });
+    for (const { rulesField, leaf } of workerFieldLeaves(row)) catalog.set(rulesField, { type: leaf.type, requires: row.requires, stage: "worker", inWorker: true });
   }
   for (const [name, type, requires, flag] of CLOUDFLARE_FIELDS) {
     if (catalog.has(name)) continue;
     const info: FieldInfo = { type, requires, stage: "edge" };
     if (flag === "transform") info.transformOnly = true;
     else if (flag !== undefined) info.deprecated = flag;
+    if (WORKER_READS.has(name)) info.inWorker = true;
     catalog.set(name, info);
   }
   return catalog;

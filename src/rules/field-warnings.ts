@@ -1,4 +1,5 @@
 import type { Expr } from "./ast.js";
+import { expressionFields } from "./expression-fields.js";
 import { lookupField } from "./field-catalog.js";
 import type { RulesError } from "./rules-error.js";
 
@@ -48,4 +49,49 @@ export function fieldWarnings(expr: Expr): RulesError[] {
   };
   visit(expr);
   return warnings;
+}
+
+/**
+ * The fields of a rule that runs in the Worker (it reads a worker field) that the Worker cannot
+ * read: there they would always be absent, so the rule would not mean what it says. Located by
+ * each field's span, once per field.
+ */
+export function fieldsUnreadInWorker(expr: Expr): RulesError[] {
+  const problems: RulesError[] = [];
+  const seen = new Set<string>();
+  const visit = (node: Expr): void => {
+    if (node.kind === "field") {
+      if (seen.has(node.name) || lookupField(node.name)?.inWorker === true) return;
+      seen.add(node.name);
+      problems.push({
+        message: `Field '${node.name}' is not available in the Worker, where this rule runs because it reads a worker-only field: it would always be absent there. Put the conditions on '${node.name}' in an edge rule of their own.`,
+        start: node.span?.start ?? 0,
+        end: node.span?.end ?? 0,
+      });
+      return;
+    }
+    for (const child of childrenOf(node)) visit(child);
+  };
+  if (expressionFields(expr).length > 0) visit(expr);
+  return problems;
+}
+
+function childrenOf(node: Expr): Expr[] {
+  switch (node.kind) {
+    case "compare":
+      return [node.left, node.right];
+    case "in":
+    case "in_list":
+      return [node.left];
+    case "not":
+      return [node.operand];
+    case "logical":
+      return node.operands;
+    case "call":
+      return node.args;
+    case "index":
+      return [node.base];
+    default:
+      return [];
+  }
 }

@@ -107,7 +107,7 @@ describe("the policy field table", () => {
 
   it("holds the Risk Intelligence abuse contact (seed 003), once in the catalog as String leaves", () => {
     for (const key of ["address", "name", "email", "phone"]) {
-      expect(lookupField(`risk.network.abuse_contact.${key}`)).toEqual({ type: "String", requires: "all", stage: "worker" });
+      expect(lookupField(`risk.network.abuse_contact.${key}`)).toEqual({ type: "String", requires: "all", stage: "worker", inWorker: true });
     }
   });
 

@@ -4,30 +4,30 @@ import { FIELD_NAMES, JA4_SIGNAL_KEYS, lookupField } from "../../src/rules/field
 
 describe("field catalog", () => {
   it.each([
-    ["cf.bot_management.score", { type: "Int", requires: "enterprise_bot_management", stage: "edge" }],
-    ["cf.bot_management.verified_bot", { type: "Bool", requires: "enterprise_bot_management", stage: "edge" }],
-    ["cf.verified_bot_category", { type: "String", requires: "all", stage: "edge" }],
-    ["cf.bot_management.js_detection.passed", { type: "Bool", requires: "enterprise_bot_management", stage: "edge" }],
-    ["cf.bot_management.detection_ids", { type: "Array<Int>", requires: "enterprise_bot_management", stage: "edge" }],
-    ["cf.bot_management.ja3_hash", { type: "String", requires: "enterprise_bot_management", stage: "edge" }],
-    ["ip.src", { type: "Ip", requires: "all", stage: "edge" }],
-    ["ip.src.asnum", { type: "Int", requires: "all", stage: "edge" }],
-    ["http.referer", { type: "String", requires: "all", stage: "edge" }],
-    ["cf.bot_management.ja4_signals.ips_quantile_1h", { type: "Float", requires: "enterprise_bot_management", stage: "worker" }],
-    ["risk.risk_scores.browser", { type: "Int", requires: "all", stage: "worker" }],
-    ["risk.network.as.asn", { type: "Int", requires: "all", stage: "worker" }],
-    ["risk.network.as.number", { type: "Int", requires: "all", stage: "worker" }],
-    ["risk.network.as.route", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.network.geolocation.country.phone_code", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.network.geolocation.city", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.network.abuse_contact.email", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.network.anonymization.icloud_private_relay", { type: "Bool", requires: "all", stage: "worker" }],
-    ["risk.network.anonymization.vpn_score", { type: "Int", requires: "all", stage: "worker" }],
-    ["risk.client.time_zone.country_iso2", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.client.browser.release_date", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.client.tls_signature.ja3n", { type: "String", requires: "all", stage: "worker" }],
-    ["risk.client.automation.automation_tool.detected", { type: "Bool", requires: "all", stage: "worker" }],
-    ["risk.client.automation.known_bot.url", { type: "String", requires: "all", stage: "worker" }],
+    ["cf.bot_management.score", { type: "Int", requires: "enterprise_bot_management", stage: "edge", inWorker: true }],
+    ["cf.bot_management.verified_bot", { type: "Bool", requires: "enterprise_bot_management", stage: "edge", inWorker: true }],
+    ["cf.verified_bot_category", { type: "String", requires: "all", stage: "edge", inWorker: true }],
+    ["cf.bot_management.js_detection.passed", { type: "Bool", requires: "enterprise_bot_management", stage: "edge", inWorker: true }],
+    ["cf.bot_management.detection_ids", { type: "Array<Int>", requires: "enterprise_bot_management", stage: "edge", inWorker: true }],
+    ["cf.bot_management.ja3_hash", { type: "String", requires: "enterprise_bot_management", stage: "edge", inWorker: true }],
+    ["ip.src", { type: "Ip", requires: "all", stage: "edge", inWorker: true }],
+    ["ip.src.asnum", { type: "Int", requires: "all", stage: "edge", inWorker: true }],
+    ["http.referer", { type: "String", requires: "all", stage: "edge", inWorker: true }],
+    ["cf.bot_management.ja4_signals.ips_quantile_1h", { type: "Float", requires: "enterprise_bot_management", stage: "worker", inWorker: true }],
+    ["risk.risk_scores.browser", { type: "Int", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.as.asn", { type: "Int", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.as.number", { type: "Int", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.as.route", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.geolocation.country.phone_code", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.geolocation.city", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.abuse_contact.email", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.anonymization.icloud_private_relay", { type: "Bool", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.network.anonymization.vpn_score", { type: "Int", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.client.time_zone.country_iso2", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.client.browser.release_date", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.client.tls_signature.ja3n", { type: "String", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.client.automation.automation_tool.detected", { type: "Bool", requires: "all", stage: "worker", inWorker: true }],
+    ["risk.client.automation.known_bot.url", { type: "String", requires: "all", stage: "worker", inWorker: true }],
   ])("%s", (name, info) => {
     expect(lookupField(name)).toEqual(info);
   });
@@ -47,6 +47,11 @@ describe("field catalog", () => {
     ["http.request.accepted_languages", { type: "Array<String>", requires: "all", stage: "edge", transformOnly: true }],
   ])("Cloudflare's %s", (name, info) => {
     expect(lookupField(name)).toEqual(info);
+  });
+
+  it("knows which fields the Worker reads: the policy table's and four more", () => {
+    expect(FIELD_NAMES.filter((name) => lookupField(name)?.inWorker === true && lookupField(name)?.stage === "edge")).toHaveLength(16 + 4);
+    expect(lookupField("http.request.headers")?.inWorker).toBeUndefined();
   });
 
   it("keeps every row of Cloudflare's catalogue, the policy table's types winning", () => {

@@ -43,3 +43,25 @@ describe("raw expressions in a project", () => {
     expect(result.stdout).toContain("PASS: 3/3");
   });
 });
+
+describe("a raw expression that runs in the Worker", () => {
+  it("may not read a field the Worker does not have: it is refused where the field is", async () => {
+    const policy = `version: 1
+policy: p
+zones: [z]
+risk_intelligence: { token: { header: x-frc-risk-token }, endpoint: eu, timeout_ms: 800, on_error: pass }
+rules:
+  - id: tor-without-key
+    expression: 'risk.network.anonymization.tor and not any(http.request.headers["x-api-key"][*] eq "k") and http.referer eq ""'
+    action: block
+`;
+    const dir = makeProject({ "policies/p.yaml": policy });
+    const result = await cli(["validate", "--dir", dir]);
+    const output = result.stdout + result.stderr;
+    expect(result.code).toBe(1);
+    expect(output).toContain("error BP381: Field 'http.request.headers' is not available in the Worker");
+    expect(output).toMatch(/p\.yaml:7:61 - error BP381/);
+    // The Worker reads http.referer: no error for it.
+    expect(output).not.toContain("'http.referer' is not available");
+  });
+});
