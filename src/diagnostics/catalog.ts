@@ -219,6 +219,8 @@ export const catalog = {
     message: (name: string, field: string, reason: string) => `Origin header '${name}' cannot carry '${field}': ${reason}.`,
   },
   BP336: { severity: "warning", summary: "Policy without rules", message: (policy: string) => `Policy '${policy}' has no rules; it only declares sets or headers.` },
+  BP380: { severity: "warning", summary: "Deprecated field", message: (detail: string) => detail },
+  BP381: { severity: "error", summary: "Field absent in the Worker", message: (detail: string) => detail },
 
   // BP4xx — compiling for Cloudflare
   BP401: {

@@ -16,6 +16,11 @@ export function requestFields(request: PolicyRequest): { fields: FieldValues } |
   const fields: FieldValues = {};
   for (const [key, value] of Object.entries(request)) {
     if (value === undefined || value === null) continue;
+    if (key === "headers" || key === "query") {
+      const error = key === "headers" ? readHeaders(value, fields) : readQuery(value, fields);
+      if (error !== undefined) return { error };
+      continue;
+    }
     const row = findPolicyField(key);
     if (row === undefined) return { error: `unknown request field '${key}'` };
     if (row.stage === "worker") {
@@ -28,7 +33,83 @@ export function requestFields(request: PolicyRequest): { fields: FieldValues } |
     if (!expected.test(value)) return { error: `'${key}' must be ${expected.name}` };
     fields[row.rulesField] = value;
   }
+  // A policy field given by name wins over what the headers say.
+  for (const [header, field] of HEADER_FIELDS) {
+    const values = (fields["http.request.headers"] as Record<string, string[]> | undefined)?.[header];
+    if (fields[field] === undefined && values !== undefined) fields[field] = values.join(header === "cookie" ? "; " : ", ");
+  }
   return { fields };
+}
+
+/**
+ * Keys of a request beyond the policy fields, with their JSON Schema (the test schema's request
+ * is generated from the policy field table and these): raw expressions read them. The schema's
+ * `anyOf` stays on bare types, so the items of a header's list are checked by `requestFields`.
+ */
+export const REQUEST_EXTRAS: Readonly<Record<"headers" | "query", { title: string; description: string; schema: Record<string, unknown> }>> = {
+  headers: {
+    title: "Headers",
+    description:
+      "Request headers, name → value or list of values, for raw expressions that read `http.request.headers[\"name\"]`, `.names` or `.values`. Names are matched lowercased; `user-agent`, `referer`, `cookie` and `x-forwarded-for` also give their fields unless the request names them.",
+    schema: { type: "object", additionalProperties: { anyOf: [{ type: "string" }, { type: "array" }] } },
+  },
+  query: {
+    title: "Query string",
+    description: "The query string without `?` (e.g. `a=1&b=2`), for `http.request.uri.query` and `http.request.uri.args` (not decoded, as Cloudflare gives them).",
+    schema: { type: "string" },
+  },
+};
+
+/** Fields Cloudflare fills from one header. */
+const HEADER_FIELDS: ReadonlyArray<[string, string]> = [
+  ["user-agent", "http.user_agent"],
+  ["referer", "http.referer"],
+  ["cookie", "http.cookie"],
+  ["x-forwarded-for", "http.x_forwarded_for"],
+];
+
+/** `headers`: the header map (lowercased names), and the names and values in the order given. */
+function readHeaders(value: unknown, fields: FieldValues): string | undefined {
+  if (!isPlainObject(value)) return "'headers' must be an object of header names";
+  const map: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const names: string[] = [];
+  const values: string[] = [];
+  for (const [name, given] of Object.entries(value)) {
+    const list = typeof given === "string" ? [given] : given;
+    if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) return `'headers.${name}' must be a string or a list of strings`;
+    const lower = name.toLowerCase();
+    map[lower] = [...(map[lower] ?? []), ...list];
+    for (const item of list) {
+      names.push(name);
+      values.push(item);
+    }
+  }
+  fields["http.request.headers"] = { ...map };
+  fields["http.request.headers.names"] = names;
+  fields["http.request.headers.values"] = values;
+  return undefined;
+}
+
+/** `query`: the query string and its arguments, split on `&` and the first `=`, not decoded. */
+function readQuery(value: unknown, fields: FieldValues): string | undefined {
+  if (typeof value !== "string") return "'query' must be a string";
+  if (value.startsWith("?")) return "'query' is the query string without its '?'";
+  const args: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const names: string[] = [];
+  const values: string[] = [];
+  for (const pair of value === "" ? [] : value.split("&")) {
+    const equals = pair.indexOf("=");
+    const name = equals === -1 ? pair : pair.slice(0, equals);
+    const argument = equals === -1 ? "" : pair.slice(equals + 1);
+    args[name] = [...(args[name] ?? []), argument];
+    names.push(name);
+    values.push(argument);
+  }
+  fields["http.request.uri.query"] = value;
+  fields["http.request.uri.args"] = { ...args };
+  fields["http.request.uri.args.names"] = names;
+  fields["http.request.uri.args.values"] = values;
+  return undefined;
 }
 
 /**

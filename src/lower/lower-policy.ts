@@ -9,6 +9,7 @@ import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
+import { fieldsUnreadInWorker, fieldWarnings } from "../rules/field-warnings.js";
 import { valueProblem } from "../rules/field-values.js";
 import { ipProblem } from "../rules/ip-address.js";
 import { parseExpression } from "../rules/parse-expression.js";
@@ -174,6 +175,12 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
     }
     if (countErrors(diagnostics) > errorsBefore) return undefined;
   }
+  if (stage === "worker" && rule.expression !== undefined) {
+    for (const problem of fieldsUnreadInWorker(condition)) {
+      diagnostics.push(makeDiagnostic("BP381", locateInString(source, conditionPath, problem.start, problem.end), problem.message));
+    }
+    if (countErrors(diagnostics) > errorsBefore) return undefined;
+  }
   if (stage === "worker" && !WORKER_ACTIONS.has(rule.action)) {
     diagnostics.push(makeDiagnostic("BP314", locate(source, [...path, "action"]), rule.action, [...ctx.workerFields][0]!));
   }
@@ -220,6 +227,9 @@ function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext): Ex
     ctx.diagnostics.push(makeDiagnostic("BP319", locateInString(ctx.source, path, error.start, error.end), error.message));
   }
   if (errors.length > 0) return undefined;
+  for (const warning of fieldWarnings(parsed.expr)) {
+    ctx.diagnostics.push(makeDiagnostic("BP380", locateInString(ctx.source, path, warning.start, warning.end), warning.message));
+  }
   for (const name of workerFieldsOf(parsed.expr)) ctx.workerFields.add(name);
   return parsed.expr;
 }

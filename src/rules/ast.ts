@@ -38,7 +38,20 @@ export type FunctionName =
   | "substring"
   | "concat"
   | "url_decode"
-  | "to_string";
+  | "to_string"
+  | "cidr"
+  | "cidr6"
+  | "decode_base64"
+  | "join"
+  | "lookup_json_integer"
+  | "lookup_json_string"
+  | "remove_bytes"
+  | "regex_replace"
+  | "wildcard_replace"
+  | "remove_query_args"
+  | "uuidv4"
+  | "split"
+  | "is_timed_hmac_valid_v0";
 
 /**
  * A literal value as it appears in an expression. `float` exists for the worker-only Float fields
@@ -58,6 +71,9 @@ export type SetItem =
   | { type: "ip"; value: string; span?: Span }
   | { type: "cidr"; value: string; span?: Span };
 
+/** What `[…]` selects: every element (`[*]`), an array element (`[0]`) or a map key (`["x-api-key"]`). */
+export type IndexKey = "*" | number | { key: string };
+
 /** A Rules-language expression. */
 export type Expr =
   | { kind: "field"; name: string; index?: "*" | number; span?: Span }
@@ -69,4 +85,10 @@ export type Expr =
   | { kind: "constant"; value: boolean; span?: Span }
   | { kind: "not"; operand: Expr; span?: Span }
   | { kind: "logical"; op: LogicalOp; operands: Expr[]; span?: Span }
-  | { kind: "call"; name: FunctionName; args: Expr[]; span?: Span };
+  | { kind: "call"; name: FunctionName; args: Expr[]; span?: Span }
+  /**
+   * `base[key]` for what `field.index` cannot say: a map key, a second index, or the index of a
+   * function's result. The parser puts a field's first `[*]`/`[N]` in `field.index`, so that each
+   * text has one AST.
+   */
+  | { kind: "index"; base: Expr; key: IndexKey; span?: Span };

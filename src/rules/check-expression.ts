@@ -1,7 +1,7 @@
-import type { Expr, FunctionName, Literal, SetItem } from "./ast.js";
+import type { Expr, FunctionName, IndexKey, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
 import { compileWildcard } from "./compile-wildcard.js";
-import { FIELD_NAMES, lookupField, type FieldType } from "./field-catalog.js";
+import { FIELD_NAMES, lookupField, type FieldInfo, type FieldType } from "./field-catalog.js";
 import { valueFormatOf, valueProblem, type ValueFormat } from "./field-values.js";
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import { MAX_NESTING_DEPTH } from "./parse-expression.js";
@@ -19,15 +19,24 @@ export interface CheckOptions {
   allowWorkerFields: boolean;
 }
 
-type Scalar = "String" | "Int" | "Bool" | "Ip" | "Float";
+type Scalar = "String" | "Int" | "Bool" | "Ip" | "Float" | "Bytes";
 
-/** The type of an expression: a field type, or an array produced by `[*]`. */
-export type RulesType = FieldType | `Array<${Scalar}>`;
+/** The type of an expression: a field type (containers included), or an array produced by `[*]`. */
+export type RulesType = FieldType;
 
-/** `mapped`: the value came through `[*]`, so it stands for one value per array element. */
+/**
+ * `type` is a scalar or a container (`Array<…>`, `Map<…>`); `mapped`: the value came through
+ * `[*]`, so it stands for one value per element.
+ */
 interface Typed {
-  type: Scalar | "Array<Int>";
+  type: string;
   mapped: boolean;
+}
+
+/** The element type of `Array<T>` or the value type of `Map<T>`; `undefined` for a scalar. */
+function containerOf(type: string): { kind: "Array" | "Map"; element: string } | undefined {
+  const match = /^(Array|Map)<(.+)>$/.exec(type);
+  return match === null ? undefined : { kind: match[1] as "Array" | "Map", element: match[2] as string };
 }
 
 interface Scope {
@@ -36,6 +45,27 @@ interface Scope {
   /** The expression is a function's first argument, where `[*]` is also allowed. */
   firstArgument: boolean;
 }
+
+const TIER_RANK: Readonly<Record<Tier, number>> = { free: 0, pro: 1, business: 2, enterprise: 3 };
+
+/** The lowest plan each requirement needs (`all` needs none). */
+const PLAN_TIER: Readonly<Record<FieldInfo["requires"], Tier | undefined>> = {
+  all: undefined,
+  pro: "pro",
+  business: "business",
+  enterprise: "enterprise",
+  enterprise_add_on: "enterprise",
+  enterprise_bot_management: "enterprise",
+};
+
+const PLAN_WORDS: Readonly<Record<FieldInfo["requires"], string>> = {
+  all: "no particular plan",
+  pro: "the Pro plan or above",
+  business: "the Business plan or above",
+  enterprise: "the Enterprise plan",
+  enterprise_add_on: "the Enterprise plan with a paid add-on",
+  enterprise_bot_management: "the Enterprise plan with Bot Management",
+};
 
 const NOT_WELL_FORMED = "This string is not well-formed Unicode (it holds a lone surrogate): Cloudflare could never receive it.";
 const TOP: Scope = { inAnyAll: false, firstArgument: false };
@@ -109,6 +139,8 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       }
       case "call":
         return checkCall(node, scope);
+      case "index":
+        return checkIndex(node, scope);
     }
   };
 
@@ -127,31 +159,65 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       );
       return undefined;
     }
-    if (info.requires === "enterprise_bot_management" && options.tier !== "enterprise") {
-      report(errors, node, `Field '${node.name}' needs the Enterprise plan with Bot Management, but the zone is on '${options.tier}'.`);
+    const needed = PLAN_TIER[info.requires];
+    if (needed !== undefined && TIER_RANK[options.tier] < TIER_RANK[needed]) {
+      report(errors, node, `Field '${node.name}' needs ${PLAN_WORDS[info.requires]}, but the zone is on '${options.tier}'.`);
     }
-    if (node.index === undefined) return { type: info.type, mapped: false };
-    if (info.type !== "Array<Int>") {
-      report(errors, node, `Field '${node.name}' is ${info.type}, not an array, so it cannot be indexed.`);
+    if (info.transformOnly === true && options.context === "filter") {
+      report(errors, node, `Field '${node.name}' is only available in Transform Rules, not in a rule's condition.`);
       return undefined;
     }
-    if (node.index === "*") {
-      if (!scope.inAnyAll && !scope.firstArgument) {
-        report(errors, node, "'[*]' is only allowed inside any(…) or all(…), or as a function's first argument.");
-        return undefined;
-      }
-      return { type: "Int", mapped: true };
-    }
-    if (!Number.isSafeInteger(node.index) || node.index < 0) {
-      report(errors, node, `The index of '${node.name}' must be '*' or a non-negative integer.`);
+    const typed: Typed = { type: info.type, mapped: false };
+    return node.index === undefined ? typed : applyIndex(node, typed, node.index, scope, `Field '${node.name}'`);
+  };
+
+  /** The type of `value[key]`: an array element, a map value, or every element with `[*]`. */
+  const applyIndex = (node: Expr, base: Typed, key: IndexKey, scope: Scope, what: string): Typed | undefined => {
+    if (key === "*" && !scope.inAnyAll && !scope.firstArgument) {
+      report(errors, node, "'[*]' is only allowed inside any(…) or all(…), or as a function's first argument.");
       return undefined;
     }
-    return { type: "Int", mapped: false };
+    if (base.mapped && key === "*") {
+      // `f(x[*])[*]`: a function of a `[*]` value returns an array, which `[*]` reads element by element again.
+      return base;
+    }
+    const container = containerOf(base.type);
+    if (container === undefined) {
+      report(errors, node, `${what} is ${show(base)}, not an array or a map, so it cannot be indexed.`);
+      return undefined;
+    }
+    if (typeof key === "number" && container.kind !== "Array") {
+      report(errors, node, `${what} is ${base.type}: a map is indexed by a quoted key (e.g. ["name"]), not by a number.`);
+      return undefined;
+    }
+    if (typeof key === "object" && container.kind !== "Map") {
+      report(errors, node, `${what} is ${base.type}: an array is indexed by a number or '*', not by a key.`);
+      return undefined;
+    }
+    if (typeof key === "number" && !Number.isSafeInteger(key)) {
+      report(errors, node, `The index of ${what} must be '*' or a non-negative integer.`);
+      return undefined;
+    }
+    return { type: container.element, mapped: base.mapped || key === "*" };
+  };
+
+  const checkIndex = (node: Extract<Expr, { kind: "index" }>, scope: Scope): Typed | undefined => {
+    if (node.base.kind !== "field" && node.base.kind !== "call" && node.base.kind !== "index") {
+      report(errors, node, "Only a field, a function call or an index can be indexed.");
+      return undefined;
+    }
+    const base = check(node.base, scope);
+    if (base === undefined) return undefined;
+    if (base.mapped && node.key === "*" && node.base.kind !== "call") {
+      report(errors, node, "'[*]' cannot follow another '[*]' except on a function's result.");
+      return undefined;
+    }
+    return applyIndex(node, base, node.key, scope, describe(node.base));
   };
 
   /** The left side of a comparison or membership test: a non-Bool, non-array value. */
   const checkLeft = (left: Expr, scope: Scope, operator: string): Typed | undefined => {
-    if (left.kind !== "field" && left.kind !== "call") {
+    if (left.kind !== "field" && left.kind !== "call" && left.kind !== "index") {
       report(errors, left, `The left side of '${operator}' must be a field or a function call.`);
       return undefined;
     }
@@ -165,8 +231,12 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       );
       return undefined;
     }
-    if (typed.type === "Array<Int>") {
-      report(errors, left, `${describe(left)} is an array: compare its elements with '[*]' inside any(…)/all(…), or one element with '[N]'.`);
+    if (containerOf(typed.type)?.kind === "Array") {
+      report(errors, left, `${describe(left)} is an array (${typed.type}): compare its elements with '[*]' inside any(…)/all(…), or one element with '[N]'.`);
+      return undefined;
+    }
+    if (containerOf(typed.type)?.kind === "Map") {
+      report(errors, left, `${describe(left)} is ${typed.type}: read one key with '["name"]' (e.g. any(${describe(left, true)}["name"][*] eq "value")).`);
       return undefined;
     }
     return typed;
@@ -280,8 +350,15 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       report(errors, node, `Unknown function '${String(node.name)}'.`);
       return undefined;
     }
-    if (node.name === "to_string" && options.context !== "rewrite") {
-      report(errors, node, "to_string() is only allowed in transform-rule rewrite expressions.");
+    if (signature.where === "rewrite" && options.context !== "rewrite") {
+      report(errors, node, `${node.name}() is only allowed in transform-rule rewrite expressions.`);
+    }
+    if (signature.plan !== undefined && TIER_RANK[options.tier] < TIER_RANK[signature.plan]) {
+      report(errors, node, `${node.name}() needs ${PLAN_WORDS[signature.plan]}, but the zone is on '${options.tier}'.`);
+    }
+    if (signature.where === "response") {
+      report(errors, node, `${node.name}() is only allowed in response header transform rules and custom error rules, not in request rules.`);
+      return undefined;
     }
     const count = node.args.length;
     if (count < signature.min || count > signature.max) {
@@ -326,6 +403,10 @@ interface Signature {
   max: number;
   args: ArgumentRule[];
   returns: (first: Typed | undefined) => Typed["type"];
+  /** `rewrite`: only in Transform Rules' rewrite expressions; `response`: only in response-phase rules. */
+  where?: "rewrite" | "response";
+  /** The lowest plan that has the function. */
+  plan?: Exclude<Tier, "free">;
 }
 
 const single = (typed: Typed, position: number): string | undefined =>
@@ -344,6 +425,34 @@ const needsLiteral =
   (_typed, arg) =>
     arg.kind === "literal" && arg.literal.type === type ? undefined : `must be ${type === "string" ? "a string" : "an integer"} literal`;
 
+const needsStringOrArray: ArgumentRule = (typed, _arg, position) =>
+  single(typed, position) ??
+  (typed.type === "String" || typed.type === "Bytes" || containerOf(typed.type)?.kind === "Array"
+    ? undefined
+    : `must be String or an array, not ${typed.type}${typed.mapped ? " (each element of '[*]')" : ""}`);
+
+/** Cloudflare refuses a literal where the function needs a field's value ("the source must be a field"). */
+const fromField =
+  (rule: ArgumentRule): ArgumentRule =>
+  (typed, arg, position) =>
+    arg.kind === "literal" ? "must be a field or a function of one, not a literal" : rule(typed, arg, position);
+
+const intLiteralIn =
+  (min: number, max: number): ArgumentRule =>
+  (typed, arg, position) =>
+    needsLiteral("int")(typed, arg, position) ??
+    (arg.kind === "literal" && typeof arg.literal.value === "number" && arg.literal.value >= min && arg.literal.value <= max
+      ? undefined
+      : `must be from ${min} to ${max}`);
+
+const jsonKey: ArgumentRule = (_typed, arg) =>
+  arg.kind === "literal" && (arg.literal.type === "string" || (arg.literal.type === "int" && arg.literal.value >= 0))
+    ? undefined
+    : "must be a string key or a non-negative integer position (a literal)";
+
+const needsStringArray: ArgumentRule = (typed, _arg, position) =>
+  single(typed, position) ?? (typed.type === "Array<String>" && !typed.mapped ? undefined : `must be Array<String>, not ${show(typed)}`);
+
 const needsBoolArray: ArgumentRule = (typed) =>
   typed.type === "Bool" && typed.mapped
     ? undefined
@@ -358,11 +467,11 @@ const urlDecodeOptions: ArgumentRule = (typed, arg, position) =>
 const SIGNATURES: Readonly<Record<FunctionName, Signature>> = {
   any: { min: 1, max: 1, args: [needsBoolArray], returns: () => "Bool" },
   all: { min: 1, max: 1, args: [needsBoolArray], returns: () => "Bool" },
-  starts_with: { min: 2, max: 2, args: [needsType("String"), needsLiteral("string")], returns: () => "Bool" },
-  ends_with: { min: 2, max: 2, args: [needsType("String"), needsLiteral("string")], returns: () => "Bool" },
+  starts_with: { min: 2, max: 2, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "Bool" },
+  ends_with: { min: 2, max: 2, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "Bool" },
   lower: { min: 1, max: 1, args: [needsType("String")], returns: () => "String" },
   upper: { min: 1, max: 1, args: [needsType("String")], returns: () => "String" },
-  len: { min: 1, max: 1, args: [needsType("String", "Array<Int>")], returns: () => "Int" },
+  len: { min: 1, max: 1, args: [needsStringOrArray], returns: () => "Int" },
   substring: {
     min: 2,
     max: 3,
@@ -372,11 +481,44 @@ const SIGNATURES: Readonly<Record<FunctionName, Signature>> = {
   concat: {
     min: 1,
     max: Infinity,
-    args: [needsType("String", "Array<Int>"), needsType("String", "Array<Int>")],
-    returns: (first) => (first?.type === "Array<Int>" ? "Array<Int>" : "String"),
+    args: [needsStringOrArray, needsStringOrArray],
+    returns: (first) => (first !== undefined && containerOf(first.type) !== undefined ? first.type : "String"),
   },
-  url_decode: { min: 1, max: 2, args: [needsType("String"), urlDecodeOptions], returns: () => "String" },
-  to_string: { min: 1, max: 1, args: [needsType("Int", "Float", "Bool", "Ip", "String")], returns: () => "String" },
+  url_decode: { min: 1, max: 2, args: [fromField(needsType("String")), urlDecodeOptions], returns: () => "String" },
+  to_string: { min: 1, max: 1, args: [needsType("Int", "Float", "Bool", "Ip", "String")], returns: () => "String", where: "rewrite" },
+  cidr: { min: 3, max: 3, args: [fromField(needsType("Ip")), intLiteralIn(1, 32), intLiteralIn(1, 128)], returns: () => "Ip" },
+  cidr6: { min: 2, max: 2, args: [fromField(needsType("Ip")), intLiteralIn(1, 128)], returns: () => "Ip" },
+  decode_base64: { min: 1, max: 1, args: [fromField(needsType("String"))], returns: () => "String" },
+  join: { min: 2, max: 2, args: [needsStringArray, needsLiteral("string")], returns: () => "String" },
+  lookup_json_integer: { min: 2, max: Infinity, args: [needsType("String"), jsonKey], returns: () => "Int" },
+  lookup_json_string: { min: 2, max: Infinity, args: [needsType("String"), jsonKey], returns: () => "String" },
+  remove_bytes: { min: 2, max: 2, args: [needsType("String", "Bytes"), needsLiteral("string")], returns: () => "String" },
+  regex_replace: { min: 3, max: 3, args: [needsType("String"), needsLiteral("string"), needsLiteral("string")], returns: () => "String", where: "rewrite" },
+  wildcard_replace: {
+    min: 3,
+    max: 4,
+    args: [fromField(needsType("String", "Bytes")), needsLiteral("string"), needsLiteral("string"), needsLiteral("string")],
+    returns: () => "String",
+    where: "rewrite",
+  },
+  remove_query_args: { min: 2, max: Infinity, args: [fromField(needsType("String")), needsLiteral("string")], returns: () => "String", where: "rewrite" },
+  uuidv4: { min: 1, max: 1, args: [needsType("Bytes")], returns: () => "String", where: "rewrite" },
+  is_timed_hmac_valid_v0: {
+    min: 4,
+    max: 6,
+    args: [
+      needsLiteral("string"),
+      needsType("String"),
+      intLiteralIn(0, Number.MAX_SAFE_INTEGER),
+      needsType("Int"),
+      intLiteralIn(0, Number.MAX_SAFE_INTEGER),
+      (typed, arg, position) =>
+        needsLiteral("string")(typed, arg, position) ?? (arg.kind === "literal" && arg.literal.value === "s" ? undefined : "may only be 's' (a URL-safe MAC)"),
+    ],
+    returns: () => "Bool",
+    plan: "pro",
+  },
+  split: { min: 3, max: 3, args: [needsType("String"), needsLiteral("string"), intLiteralIn(1, 128)], returns: () => "Array<String>", where: "response" },
 };
 
 function literalType(literal: Literal): Scalar {
@@ -395,6 +537,7 @@ function literalType(literal: Literal): Scalar {
 function literalFits(type: Typed["type"], literal: Literal): boolean {
   switch (type) {
     case "String":
+    case "Bytes":
       return literal.type === "string";
     case "Int":
       return literal.type === "int";
@@ -416,8 +559,9 @@ function setItemProblem(type: Typed["type"], item: SetItem): string | undefined 
     ip: "an IP address",
     cidr: "a CIDR",
   };
-  const allowed: Partial<Record<Typed["type"], SetItem["type"][]>> = {
+  const allowed: Partial<Record<string, SetItem["type"][]>> = {
     String: ["string"],
+    Bytes: ["string"],
     Int: ["int", "int_range"],
     Float: ["int", "int_range"],
     Ip: ["ip", "cidr"],
@@ -466,6 +610,8 @@ export function nestingDepth(expr: Expr): number {
       return expr.operands.length === 1 ? nestingDepth(expr.operands[0] as Expr) : Math.max(0, ...expr.operands.map(operand));
     case "call":
       return 1 + Math.max(0, ...expr.args.map(nestingDepth));
+    case "index":
+      return nestingDepth(expr.base);
     default:
       return 0;
   }
@@ -502,9 +648,10 @@ function article(type: string): string {
   return /^[AEIOU]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-function describe(expr: Expr): string {
-  if (expr.kind === "field") return `Field '${expr.name}'`;
+function describe(expr: Expr, bare = false): string {
+  if (expr.kind === "field") return bare ? expr.name : `Field '${expr.name}'`;
   if (expr.kind === "call") return `'${expr.name}(…)'`;
+  if (expr.kind === "index") return bare ? "…" : "The indexed value";
   return "The value";
 }
 

@@ -1,7 +1,9 @@
-import type { CompareOp, Expr, FunctionName, Literal, SetItem } from "./ast.js";
+import type { CompareOp, Expr, FunctionName, IndexKey, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
+import { lookupField } from "./field-catalog.js";
+import { hmacSha256 } from "./hmac-sha256.js";
 import { compileWildcard } from "./compile-wildcard.js";
-import { parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
+import { formatIpAddress, parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
 
 /*
  * Semantics follow the open-source engine (wirefilter):
@@ -38,6 +40,8 @@ type Test = (value: unknown) => boolean;
 interface Compiled {
   get: Getter;
   mapped: boolean;
+  /** The static type where it is known (fields and their indexes), to tell a map from other objects. */
+  type?: string | undefined;
 }
 
 /** Compiles a condition once into a fast predicate over request field values. */
@@ -99,6 +103,8 @@ function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
       return compileLogical(expr.op, expr.operands.map((operand) => compileCondition(operand, options)));
     case "call":
       return compileCall(expr.name, expr.args, options);
+    case "index":
+      return compileIndex(compileNode(expr.base, options), expr.key, expr.base.kind === "call");
   }
 }
 
@@ -110,23 +116,44 @@ function compileCondition(expr: Expr, options: EvaluatorOptions): Compiled {
 }
 
 function compileField(name: string, index: "*" | number | undefined): Compiled {
-  if (index === undefined) return { get: (fields) => fields[name] ?? undefined, mapped: false };
-  if (index === "*") {
-    return {
-      get: (fields) => {
-        const value = fields[name];
-        return Array.isArray(value) ? value : undefined;
-      },
-      mapped: true,
-    };
+  const field: Compiled = { get: (fields) => fields[name] ?? undefined, mapped: false, type: lookupField(name)?.type };
+  return index === undefined ? field : compileIndex(field, index, false);
+}
+
+/**
+ * `base[key]`: an array's element, a map's value (a plain object's own key), or with `[*]` every
+ * element (of a map: its values, in key order, only where the type says Map). A missing element
+ * or key, or a value of another kind, is absent. On a `[*]` value a key applies to each element;
+ * `[*]` on a function's `[*]` result (`f(x[*])[*]`) reads the same elements again.
+ */
+function compileIndex(base: Compiled, key: IndexKey, baseIsCall: boolean): Compiled {
+  const get = base.get;
+  const container = base.type === undefined ? undefined : /^(Array|Map)<(.+)>$/.exec(base.type);
+  const type = container?.[2];
+  if (key === "*") {
+    if (base.mapped && baseIsCall) return base;
+    const isMapType = container?.[1] === "Map";
+    const elements = (value: unknown) => (Array.isArray(value) && !isMapType ? value : isMapType && isMap(value) ? Object.values(value) : undefined);
+    if (base.mapped) return { get: (fields) => flatElements(get(fields), elements), mapped: true, type };
+    return { get: (fields) => elements(get(fields)), mapped: true, type };
   }
-  return {
-    get: (fields) => {
-      const value = fields[name];
-      return Array.isArray(value) ? value[index] : undefined;
-    },
-    mapped: false,
-  };
+  const read = typeof key === "number" ? (value: unknown) => (Array.isArray(value) ? value[key] : undefined) : (value: unknown) => mapValue(value, key.key);
+  if (base.mapped) return { get: mapArray(get, read), mapped: true, type };
+  return { get: (fields) => read(get(fields)), mapped: false, type };
+}
+
+/** `[*]` of each element of a `[*]` value, one flat list (absent when the outer value is). */
+function flatElements(values: unknown, elements: (value: unknown) => unknown[] | undefined): unknown[] | undefined {
+  if (!Array.isArray(values)) return undefined;
+  return values.flatMap((value) => elements(value) ?? []);
+}
+
+function mapValue(value: unknown, key: string): unknown {
+  return isMap(value) && Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function applyTest(left: Compiled, test: Test): Compiled {
@@ -486,7 +513,111 @@ function functionImplementation(name: Exclude<FunctionName, "any" | "all">, args
     case "to_string":
       return (value) =>
         typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+    case "cidr":
+    case "cidr6": {
+      const [v4Bits, v6Bits] = (name === "cidr" ? args.slice(1, 3) : [undefined, args[1]]).map((arg) => (arg?.kind === "literal" ? Number(arg.literal.value) : 32));
+      return (value) => (typeof value === "string" ? networkAddress(value, v4Bits ?? 32, v6Bits ?? 128) : undefined);
+    }
+    case "decode_base64":
+      return (value) => (typeof value === "string" ? decodeBase64(value) : undefined);
+    case "join":
+      return (value, [separator]) =>
+        Array.isArray(value) && typeof separator === "string" && value.every((item) => typeof item === "string") ? value.join(separator) : undefined;
+    case "lookup_json_integer":
+    case "lookup_json_string": {
+      const wanted = name === "lookup_json_integer" ? "integer" : "string";
+      return (value, keys) => (typeof value === "string" ? lookupJson(value, keys, wanted) : undefined);
+    }
+    case "remove_bytes":
+      return (value, [bytes]) => (typeof value === "string" && typeof bytes === "string" ? removeBytes(value, bytes) : undefined);
+    case "is_timed_hmac_valid_v0":
+      return (key, [messageMac, ttl, now, separator, flags]) =>
+        typeof key === "string" && typeof messageMac === "string" && typeof ttl === "number" && typeof now === "number"
+          ? timedHmacValid(key, messageMac, ttl, now, typeof separator === "number" ? separator : 0, flags === "s")
+          : undefined;
+    case "regex_replace":
+    case "wildcard_replace":
+    case "remove_query_args":
+    case "uuidv4":
+    case "split":
+      // Rewrite- and response-only: the type checker refuses them in every condition bot-policy evaluates.
+      return () => undefined;
   }
+}
+
+/** `cidr()`: the network address of an IP for a prefix length per version (absent for a non-IP). */
+function networkAddress(text: string, v4Bits: number, v6Bits: number): string | undefined {
+  const address = cachedIp(text);
+  if (address === undefined) return undefined;
+  if (address.version === 4) {
+    const mask = v4Bits >= 32 ? 0xffffffff : ~(0xffffffff >>> v4Bits) >>> 0;
+    return formatIpAddress({ version: 4, value: (address.value & mask) >>> 0 });
+  }
+  const mask = ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - v6Bits)) - 1n);
+  return formatIpAddress({ version: 6, value: address.value & mask });
+}
+
+/** Standard or URL-safe Base64, padding optional; absent when the text is not Base64. */
+function decodeBase64(value: string): string | undefined {
+  const bytes = decodeBase64Bytes(value.replace(/-/g, "+").replace(/_/g, "/"));
+  return bytes === undefined ? undefined : lossyUtf8Decoder.decode(bytes);
+}
+
+/** `lookup_json_*()`: follows string keys and array positions; absent unless it ends on a value of the wanted kind. */
+function lookupJson(text: string, keys: readonly unknown[], wanted: "integer" | "string"): unknown {
+  let current: unknown;
+  try {
+    current = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  for (const key of keys) {
+    if (typeof key === "number" && Array.isArray(current)) current = current[key];
+    else if (typeof key === "string" && isMap(current) && Object.prototype.hasOwnProperty.call(current, key)) current = current[key];
+    else return undefined;
+  }
+  if (wanted === "string") return typeof current === "string" ? current : undefined;
+  // Only a plain integer: `42.0` in the text is not one for the engine, but JSON.parse cannot tell; Number.isSafeInteger keeps the exact ones.
+  return Number.isSafeInteger(current) ? current : undefined;
+}
+
+/**
+ * `is_timed_hmac_valid_v0()` as Cloudflare documents it: the MessageMAC is
+ * `<message><separator><10-digit timestamp>-<Base64 MAC>` (the last such split, as the greedy
+ * `(.+)(.*)(\d{10})-(.{43,})` takes it); the MAC is HMAC-SHA256 of message and timestamp, in standard
+ * Base64 URL-encoded, or URL-safe Base64 without padding with the `s` flag. Valid while the
+ * token is at most `ttl` seconds old; a timestamp after `now` is not valid (an assumption: the
+ * documentation only speaks of expiry).
+ */
+function timedHmacValid(key: string, messageMac: string, ttl: number, now: number, separator: number, urlSafe: boolean): boolean {
+  const match = /^([\s\S]+)(\d{10})-([\s\S]{43,})$/.exec(messageMac);
+  if (match === null) return false;
+  const [, head = "", stamp = "", mac = ""] = match;
+  const message = head.slice(0, head.length - separator);
+  if (message.length === 0 || head.length < separator) return false;
+  const issued = Number(stamp);
+  if (issued > now || now - issued > ttl) return false;
+  const expected = hmacSha256(utf8Encoder.encode(key), utf8Encoder.encode(message + stamp));
+  let base64: string;
+  try {
+    base64 = urlSafe ? mac : decodeURIComponent(mac);
+  } catch {
+    return false;
+  }
+  const given = decodeBase64Bytes(urlSafe ? base64.replace(/-/g, "+").replace(/_/g, "/") : base64);
+  return given !== undefined && given.length === expected.length && given.every((byte, i) => byte === expected[i]);
+}
+
+function decodeBase64Bytes(value: string): Uint8Array | undefined {
+  const bare = value.replace(/=+$/, "");
+  if (!/^[A-Za-z0-9+/]*$/.test(bare) || bare.length % 4 === 1) return undefined;
+  return Uint8Array.from(atob(bare.padEnd(Math.ceil(bare.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
+}
+
+/** `remove_bytes()`: drops every byte that occurs in `bytes` (UTF-8), like the engine does on raw bytes. */
+function removeBytes(value: string, bytes: string): string {
+  const drop = new Set(utf8Encoder.encode(bytes));
+  return lossyUtf8Decoder.decode(utf8Encoder.encode(value).filter((byte) => !drop.has(byte)));
 }
 
 function asciiCase(value: string, letters: RegExp, shift: number): string {

@@ -19,5 +19,7 @@ export function expressionFields(expr: Expr): string[] {
       return expr.operands.flatMap(expressionFields);
     case "call":
       return expr.args.flatMap(expressionFields);
+    case "index":
+      return expressionFields(expr.base);
   }
 }

@@ -21,7 +21,9 @@ const FIELD_FORMATS: ReadonlyMap<string, ValueFormat> = new Map([
   ["cf.bot_management.ja3_hash", "ja3"],
   ["cf.bot_management.ja4", "ja4"],
   ["ip.src.country", "country"],
+  ["ip.geoip.country", "country"],
   ["ip.src.asnum", "asn"],
+  ["ip.geoip.asnum", "asn"],
   ["http.request.method", "method"],
   ["ip.src", "ip"],
 ]);

@@ -178,3 +178,9 @@ function formatIpv6(value: bigint): string {
 function formatIpv4(value: number): string {
   return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
 }
+
+/** An address as text the parser reads back: dotted IPv4, or eight hex groups of IPv6 (uncompressed). */
+export function formatIpAddress(address: IpAddress): string {
+  if (address.version === 4) return [address.value >>> 24, (address.value >>> 16) & 255, (address.value >>> 8) & 255, address.value & 255].join(".");
+  return Array.from({ length: 8 }, (_, i) => ((address.value >> BigInt((7 - i) * 16)) & 0xffffn).toString(16)).join(":");
+}

@@ -1,4 +1,4 @@
-import type { CompareOp, Expr, FunctionName, Literal, LogicalOp, SetItem } from "./ast.js";
+import type { CompareOp, Expr, FunctionName, IndexKey, Literal, LogicalOp, SetItem } from "./ast.js";
 import { lexExpression, type Token } from "./lex-expression.js";
 import type { RulesError } from "./rules-error.js";
 
@@ -18,6 +18,19 @@ export const FUNCTION_NAMES: readonly FunctionName[] = [
   "concat",
   "url_decode",
   "to_string",
+  "cidr",
+  "cidr6",
+  "decode_base64",
+  "join",
+  "lookup_json_integer",
+  "lookup_json_string",
+  "remove_bytes",
+  "regex_replace",
+  "wildcard_replace",
+  "remove_query_args",
+  "uuidv4",
+  "split",
+  "is_timed_hmac_valid_v0",
 ];
 
 const WORD_OPERATORS: Readonly<Record<string, CompareOp>> = {
@@ -207,25 +220,42 @@ function createParser(tokens: Token[]) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(name)) {
       throw failure(`'${name}' is not a valid field name.`, token);
     }
-    let end = token.end;
-    let fieldIndex: "*" | number | undefined;
-    if (isSymbol(peek(), "[")) {
-      advance();
-      const inside = advance();
-      if (isSymbol(inside, "*")) {
-        fieldIndex = "*";
-      } else if (inside.kind === "value" && inside.value.type === "int" && inside.value.value >= 0) {
-        fieldIndex = inside.value.value;
-      } else if (inside.kind === "string") {
-        throw failure("Map keys (field[\"key\"]) are not supported; only '[*]' and '[N]' are.", inside);
-      } else {
-        throw failure(unexpectedMessage(inside, "'*' or a non-negative integer index"), inside);
-      }
-      end = expectSymbol("]", "to close the index").end;
+    const field: Expr = { kind: "field", name, span: { start: token.start, end: token.end } };
+    // A field's first `[*]` or `[N]` is its own `index`; anything else wraps it.
+    const first = peek(1);
+    if (isSymbol(peek(), "[") && (isSymbol(first, "*") || (first.kind === "value" && first.value.type === "int" && first.value.value >= 0))) {
+      const key = parseIndexKey();
+      if (typeof key.key !== "object") field.index = key.key;
+      (field.span as { end: number }).end = key.end;
     }
-    const field: Expr = { kind: "field", name, span: { start: token.start, end } };
-    if (fieldIndex !== undefined) field.index = fieldIndex;
-    return field;
+    return parseIndexes(field);
+  };
+
+  /** `[*]`, `[N]` or `["key"]`, with the end of its `]`. */
+  const parseIndexKey = (): { key: IndexKey; end: number } => {
+    advance();
+    const inside = advance();
+    let key: IndexKey;
+    if (isSymbol(inside, "*")) {
+      key = "*";
+    } else if (inside.kind === "value" && inside.value.type === "int" && inside.value.value >= 0) {
+      key = inside.value.value;
+    } else if (inside.kind === "string") {
+      key = { key: inside.value };
+    } else {
+      throw failure(unexpectedMessage(inside, "'*', a non-negative integer index or a quoted map key"), inside);
+    }
+    return { key, end: expectSymbol("]", "to close the index").end };
+  };
+
+  /** Every further `[…]` after a field or a call. */
+  const parseIndexes = (base: Expr): Expr => {
+    let expr = base;
+    while (isSymbol(peek(), "[")) {
+      const { key, end } = parseIndexKey();
+      expr = { kind: "index", base: expr, key, span: { start: spanOf(base).start, end } };
+    }
+    return expr;
   };
 
   const parseCall = (nameToken: Token, name: string): Expr => {
@@ -249,10 +279,7 @@ function createParser(tokens: Token[]) {
     }
     const close = advance();
     depth--;
-    if (isSymbol(peek(), "[")) {
-      throw failure("Indexing the result of a function is not supported.", peek());
-    }
-    return { kind: "call", name: name as FunctionName, args, span: { start: nameToken.start, end: close.end } };
+    return parseIndexes({ kind: "call", name: name as FunctionName, args, span: { start: nameToken.start, end: close.end } });
   };
 
   const parseArgument = (): Expr => {

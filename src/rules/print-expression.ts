@@ -141,7 +141,7 @@ function printFloat(value: number): string {
 }
 
 function isAtom(expr: Expr): boolean {
-  return expr.kind === "field" || expr.kind === "call" || expr.kind === "literal";
+  return expr.kind === "field" || expr.kind === "call" || expr.kind === "literal" || expr.kind === "index";
 }
 
 function printOperand(expr: Expr): string {
@@ -184,6 +184,14 @@ function print(expr: Expr): string {
       // One operand is the operand itself: lowering may build such nodes, and they mean just that.
       if (expr.operands.length === 1) return print(only);
       return expr.operands.map(printOperand).join(` ${expr.op} `);
+    }
+    case "index": {
+      if (expr.base.kind !== "field" && expr.base.kind !== "call" && expr.base.kind !== "index") {
+        throw new Error(`Cannot print an index of a ${expr.base.kind}: only fields, calls and indexes can be indexed.`);
+      }
+      const key = expr.key;
+      if (typeof key === "number" && !(Number.isSafeInteger(key) && key >= 0)) throw new Error(`Cannot print invalid index ${key}.`);
+      return `${print(expr.base)}[${typeof key === "object" ? printString(key.key) : String(key)}]`;
     }
     case "call":
       if (!FUNCTION_NAMES.includes(expr.name)) throw new Error(`Cannot print unknown function '${expr.name}'.`);

@@ -14,6 +14,7 @@ import {
   type PolicyFieldRow,
   type ValueKind,
 } from "../fields/policy-field-table.js";
+import { REQUEST_EXTRAS } from "../evaluate/request-fields.js";
 import { WHEN_COMBINATORS } from "./policy-fields.js";
 
 /** A JSON Schema node, as plain data. */
@@ -24,7 +25,7 @@ export const GENERATED_COMMENT = "Generated from src/fields/policy-field-table.t
 
 const WHEN_COMMENT = `Properties other than ${WHEN_COMBINATORS.join("/")} are generated from src/fields/policy-field-table.ts by \`npm run generate:schema\`.`;
 
-const REQUEST_COMMENT = "Its properties are generated from src/fields/policy-field-table.ts by `npm run generate:schema`.";
+const REQUEST_COMMENT = "Its properties are generated from src/fields/policy-field-table.ts and REQUEST_EXTRAS (src/evaluate/request-fields.ts) by `npm run generate:schema`.";
 
 /** The predicate definition that checks a value of each kind in a `when` condition. */
 const PREDICATE_DEFS: Readonly<Record<ValueKind, string>> = {
@@ -77,6 +78,7 @@ export function generateTestSchema(current: SchemaNode): SchemaNode {
   const request = objectAt(objectAt(schema, "$defs"), "request");
   const properties: SchemaNode = {};
   for (const row of POLICY_FIELD_TABLE) properties[row.name] = requestProperty(row);
+  for (const [name, extra] of Object.entries(REQUEST_EXTRAS)) properties[name] = { title: extra.title, description: extra.description, ...extra.schema };
   request.properties = properties;
   request.$comment = REQUEST_COMMENT;
   return schema;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CompareOp, Expr, FunctionName, Literal, SetItem } from "../../src/rules/ast.js";
+import type { CompareOp, Expr, FunctionName, IndexKey, Literal, SetItem } from "../../src/rules/ast.js";
 import { compileEvaluator, type FieldValues } from "../../src/rules/compile-evaluator.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 import { printExpression, printString } from "../../src/rules/print-expression.js";
@@ -69,18 +69,28 @@ const setItem: fc.Arbitrary<SetItem> = fc.oneof(
 );
 
 const COMPARE_OPS: CompareOp[] = ["eq", "ne", "lt", "le", "gt", "ge", "contains", "matches", "wildcard", "strict wildcard"];
-const FUNCTIONS: FunctionName[] = ["any", "all", "starts_with", "ends_with", "lower", "upper", "len", "substring", "concat", "url_decode", "to_string"];
+const FUNCTIONS: FunctionName[] = [
+  "any", "all", "starts_with", "ends_with", "lower", "upper", "len", "substring", "concat", "url_decode", "to_string",
+  "cidr", "cidr6", "decode_base64", "join", "lookup_json_integer", "lookup_json_string", "remove_bytes", "regex_replace", "wildcard_replace", "remove_query_args", "uuidv4", "split",
+];
 
 const fieldNode: fc.Arbitrary<Expr> = fc
   .tuple(fieldName, fc.option(fc.oneof(fc.constant("*" as const), fc.nat(1000)), { nil: undefined }))
   .map(([name, index]) => (index === undefined ? { kind: "field", name } : { kind: "field", name, index }));
 const literalNode: fc.Arbitrary<Expr> = literal.map((value) => ({ kind: "literal", literal: value }));
 
-const { expr: randomExpr } = fc.letrec<{ expr: Expr; operand: Expr; call: Expr }>((tie) => ({
+// `[*]`, `[N]` or a map key of any string; a field's own first `[*]`/`[N]` is its `index`, never a wrapper.
+const indexKey: fc.Arbitrary<IndexKey> = fc.oneof(fc.constant("*" as const), fc.nat(1000), anyString.map((key) => ({ key })));
+
+const { expr: randomExpr } = fc.letrec<{ expr: Expr; operand: Expr; call: Expr; indexed: Expr }>((tie) => ({
+  indexed: fc
+    .tuple(fc.oneof({ depthSize: "small" }, fieldNode, tie("call"), tie("indexed")), indexKey)
+    .filter(([base, key]) => !(base.kind === "field" && base.index === undefined && typeof key !== "object"))
+    .map(([base, key]): Expr => ({ kind: "index", base, key })),
   call: fc
     .tuple(fc.constantFrom(...FUNCTIONS), fc.array(fc.oneof({ depthSize: "small" }, literalNode, tie("expr")), { maxLength: 3 }))
     .map(([name, args]): Expr => ({ kind: "call", name, args })),
-  operand: fc.oneof({ depthSize: "small", withCrossShrink: true }, fieldNode, tie("call")),
+  operand: fc.oneof({ depthSize: "small", withCrossShrink: true }, fieldNode, tie("call"), tie("indexed")),
   expr: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fieldNode,
@@ -187,6 +197,29 @@ const typedCondition: fc.Arbitrary<Expr> = fc.oneof(
   fc.tuple(fc.constantFrom<FunctionName>("any", "all"), fc.constantFrom<CompareOp>("eq", "ne", "lt", "gt"), fc.integer({ min: 0, max: 5 })).map(
     ([name, op, value]): Expr => ({ kind: "call", name, args: [{ kind: "compare", op, left: field("cf.bot_management.detection_ids", "*"), right: intLiteral(value) }] }),
   ),
+  // Maps and nested indexes: a header's values, one of them, and a function's `[*]` result.
+  fc.tuple(fc.constantFrom<FunctionName>("any", "all"), fc.constantFrom<CompareOp>("eq", "ne", "contains"), fc.constantFrom("a", "b"), smallString).map(
+    ([name, op, header, value]): Expr => ({
+      kind: "call",
+      name,
+      args: [{ kind: "compare", op, left: { kind: "index", base: { kind: "index", base: field("http.request.headers"), key: { key: header } }, key: "*" }, right: str(value) }],
+    }),
+  ),
+  fc.tuple(fc.constantFrom("a", "b"), fc.nat(2), smallString).map(
+    ([header, position, value]): Expr => ({
+      kind: "compare",
+      op: "eq",
+      left: { kind: "index", base: { kind: "index", base: field("http.request.headers"), key: { key: header } }, key: position },
+      right: str(value),
+    }),
+  ),
+  smallString.map(
+    (value): Expr => ({
+      kind: "call",
+      name: "any",
+      args: [{ kind: "compare", op: "eq", left: { kind: "index", base: { kind: "call", name: "lower", args: [field("http.request.headers.names", "*")] }, key: "*" }, right: str(value) }],
+    }),
+  ),
   fc.tuple(fc.constantFrom<FunctionName>("starts_with", "ends_with"), stringValue, smallString).map(([name, left, value]): Expr => ({ kind: "call", name, args: [left, str(value)] })),
   fc.tuple(fc.constantFrom(...STRING_FIELDS), fc.integer({ min: 0, max: 8 })).map(
     ([name, value]): Expr => ({ kind: "compare", op: "gt", left: { kind: "call", name: "len", args: [field(name)] }, right: intLiteral(value) }),
@@ -216,6 +249,8 @@ const fieldValues: fc.Arbitrary<FieldValues> = fc
     "cf.bot_management.ja4_signals.browser_ratio_1h": optional(fc.double({ min: 0, max: 1, noNaN: true })),
     "ip.src": optional(fc.constantFrom(...IPS, "192.0.2.127", "192.0.2.128")),
     "cf.bot_management.detection_ids": optional(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 })),
+    "http.request.headers": optional(fc.dictionary(fc.constantFrom("a", "b"), fc.array(smallString, { minLength: 1, maxLength: 3 }))),
+    "http.request.headers.names": optional(fc.array(smallString, { maxLength: 3 })),
   })
   .map((record) => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)));
 

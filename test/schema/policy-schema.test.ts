@@ -1,3 +1,4 @@
+import { REQUEST_EXTRAS } from "../../src/evaluate/request-fields.js";
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -589,7 +590,8 @@ describe("policy field lists", () => {
       $defs: { request: { properties: Record<string, { properties?: Record<string, unknown> }> } };
     };
     const request = test.$defs.request.properties;
-    expect(Object.keys(request)).toEqual([...POLICY_FIELDS]);
+    // Then the keys raw expressions read (headers, query).
+    expect(Object.keys(request)).toEqual([...POLICY_FIELDS, ...Object.keys(REQUEST_EXTRAS)]);
     expect(Object.keys(request.ja4_signals?.properties ?? {})).toEqual([...JA4_SIGNAL_KEYS]);
   });
 
