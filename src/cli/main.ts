@@ -55,7 +55,7 @@ function buildProgram(io: Io, state: { code: number }): Command {
       .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)", parseDateOption);
 
   project(program.command("validate").description("check every policy; print diagnostics"))
-    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "github"]).default("pretty"))
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "github", "sarif"]).default("pretty"))
     .action((flags) => {
       state.code = validateCommand(flags, io);
     });

@@ -1,8 +1,9 @@
 import pc from "picocolors";
 import type { Diagnostic } from "./diagnostic.js";
+import { formatSarif } from "./format-sarif.js";
 
 /** Output formats of diagnostics on the command line. */
-export type DiagnosticFormat = "pretty" | "json" | "github";
+export type DiagnosticFormat = "pretty" | "json" | "github" | "sarif";
 
 /** Sorts diagnostics by file, line, column, then code, so output is stable. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
@@ -92,5 +93,46 @@ export function formatDiagnostics(
 ): string {
   if (format === "json") return formatJson(diagnostics);
   if (format === "github") return formatGithub(diagnostics);
+  if (format === "sarif") return formatSarif(sortDiagnostics(diagnostics));
   return formatPretty(diagnostics, sources, color);
+}
+
+/** GitHub refuses a step summary larger than this (REFERENCE.md §3.2): the upload is aborted. */
+export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Formats diagnostics as a Markdown table for `$GITHUB_STEP_SUMMARY`. GitHub shows only ten error
+ * and ten warning annotations per step, so the summary carries the full list. Rows stop before the
+ * text would pass `limitBytes` (UTF-8), and a note says how many were left out.
+ */
+export function formatGithubSummary(diagnostics: readonly Diagnostic[], limitBytes = STEP_SUMMARY_LIMIT_BYTES): string {
+  const heading = `### bot-policy validate\n\n${summarize(diagnostics)}\n`;
+  if (diagnostics.length === 0) return Buffer.byteLength(heading) + 1 > limitBytes ? "" : `${heading}\n`;
+  const sorted = sortDiagnostics(diagnostics);
+  const head = `${heading}\n| | Location | Code | Message |\n|---|---|---|---|\n`;
+  // Room for the longest possible note, so that adding it never breaks the limit.
+  const noteRoom = Buffer.byteLength(cutNote(sorted.length, sorted.length)) + 1;
+  let text = head;
+  let bytes = Buffer.byteLength(head);
+  let shown = 0;
+  for (const d of sorted) {
+    const row = `| ${d.severity === "error" ? "❌" : "⚠️"} | ${cell(d.file)}:${d.line}:${d.column} | ${d.code} | ${cell(d.hint === undefined ? d.message : `${d.message} Hint: ${d.hint}`)} |\n`;
+    const rowBytes = Buffer.byteLength(row);
+    if (bytes + rowBytes + noteRoom > limitBytes) break;
+    text += row;
+    bytes += rowBytes;
+    shown++;
+  }
+  const result = shown === sorted.length ? `${text}\n` : `${text}\n${cutNote(sorted.length - shown, sorted.length)}`;
+  // Not even the heading fits in what is left of the summary: write nothing rather than break it.
+  return Buffer.byteLength(result) > limitBytes ? "" : result;
+}
+
+function cutNote(omitted: number, total: number): string {
+  return `> **Cut:** ${omitted} of ${total} findings are not shown (the step summary is limited to 1 MiB); run \`bot-policy validate\` locally for the full list.\n`;
+}
+
+// A table cell is one line, and '|' would end it; '`' is escaped so a message cannot open code spans.
+function cell(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`").replace(/\r?\n|\r/g, " ");
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cli, makeProject, REPO_ROOT } from "../helpers/run-cli.js";
 
 const RULE = (id: string, path: string) => `  - id: ${id}\n    when: { path: ${path} }\n    action: block\n`;
@@ -40,7 +40,10 @@ describe("bot-policy command line", () => {
 
   it("writes GitHub annotations with --format github", async () => {
     const dir = makeProject({ "policies/a.yaml": POLICY("a", "shop", "  - id: x\n    when: { ja3: nope }\n    action: block\n") });
+    // Inside a GitHub Actions job, the test must not append to that job's real step summary.
+    vi.stubEnv("GITHUB_STEP_SUMMARY", "");
     const run = await cli(["validate", "--dir", dir, "--format", "github"]);
+    vi.unstubAllEnvs();
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("::error file=policies/a.yaml,line=6,col=18,title=BP305::Invalid JA3 fingerprint 'nope': expected 32 lowercase hex characters.\n");
   });

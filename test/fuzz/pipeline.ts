@@ -54,7 +54,7 @@ export function printPlans(plans: readonly ZonePlan[], stackName: string | undef
 
 /** The text `validate` prints, in every format, so a diagnostic that cannot be printed is caught too. */
 export function printDiagnostics(diagnostics: readonly Diagnostic[], files: ProjectFiles): string {
-  return (["pretty", "json", "github"] as const).map((format) => formatDiagnostics(diagnostics, format, files)).join("\n");
+  return (["pretty", "json", "github", "sarif"] as const).map((format) => formatDiagnostics(diagnostics, format, files)).join("\n");
 }
 
 /** `bot-policy eval` on one zone: the decision for each request, or the error `eval` would print. */
