@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ReviewReport } from "../../src/review/review-report.js";
 import { cli, expectGolden, REPO_ROOT } from "../helpers/run-cli.js";
-import { BASE_FILES, HEAD_FILES, makeReviewRepo } from "./review-fixture.js";
+import { BASE_FILES, commitFiles, git, HEAD_FILES, makeReviewRepo } from "./review-fixture.js";
 
 const GOLDEN = join(REPO_ROOT, "test", "golden", "review");
 const NOW = ["--now", "2026-12-01"];
@@ -116,5 +116,47 @@ describe("review exit codes", () => {
     expect(run.stderr).toContain("the project at 'head' (--head) does not compile");
     expect(run.stderr).toContain("head:policies/watch.yaml");
     expect(run.stdout).toBe("");
+  });
+});
+
+/** A stack file with the shop zone, in `mode` when given. */
+function stackFile(mode?: "observe" | "enforce"): string {
+  return `config:
+  bot-policy:accountId: "0123456789abcdef0123456789abcdef"
+${mode ? `  bot-policy:mode: ${mode}\n` : ""}  bot-policy:zones:
+    shop:
+      zoneId: "00000000000000000000000000000d01"
+      plan: enterprise
+      routes:
+        - shop.example.com/*
+`;
+}
+
+describe("review of a project with stacks", () => {
+  it("reviews every stack either revision has: a stack's mode switch, and a new stack all added", async () => {
+    const base = { ...BASE_FILES, "Pulumi.dev.yaml": stackFile("observe"), "Pulumi.prod.yaml": stackFile() };
+    // The fixture's commits have no stacks; two more commits add them, then switch dev to enforce.
+    const { dir } = makeReviewRepo();
+    commitFiles(dir, base, "stacks");
+    git(dir, "tag", "with-stacks");
+    commitFiles(dir, { ...base, "Pulumi.dev.yaml": stackFile("enforce"), "Pulumi.staging.yaml": stackFile("observe") }, "dev enforces");
+    const run = await review(dir, ["--base", "with-stacks", "--head", "HEAD", "--format", "json", "--now", "2027-01-01"]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ReviewReport;
+    expect(report.stacks.map((s) => s.stack)).toEqual(["dev", "prod", "staging"]);
+    const [dev, prod, staging] = report.stacks.map((s) => s.zones[0]!);
+    // A stack in observe mode forces its policies into observe; in enforce mode each policy keeps its own (watch observes).
+    expect(dev!.enforce).toEqual(["shop/allow-office", "shop/block-scrapers", "shop/challenge-search", "shop/block-old-admin", "shop/block-legacy-export"]);
+    expect(prod!.rules).toEqual({ added: [], removed: [], changed: [] });
+    expect(staging!.status).toBe("added");
+    expect(staging!.rules.added).toHaveLength(6);
+    expect(staging!.mass_delete).toBe(false);
+  });
+
+  it("exits 1 on a mandatory guard finding of the head", async () => {
+    const { dir } = makeReviewRepo({ ...HEAD_FILES, "Pulumi.yaml": "name: shop\nruntime: nodejs\nconfig:\n  bot-policy:guards:\n    value: { BP603: mandatory }\n" });
+    const run = await review(dir, ["--base", "base", "--head", "head"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error BP603");
   });
 });
