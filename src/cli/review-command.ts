@@ -121,6 +121,7 @@ async function replayTraffic(files: readonly string[], base: ZonePlan | null, he
   for (const r of now?.rules ?? []) decided.set(r.rule, { rule: r.rule, before: decided.get(r.rule)?.before ?? 0, after: r.decided });
   return {
     eyeball: (now ?? was)?.eyeball ?? 0,
+    malformed: (now ?? was)?.malformed ?? 0,
     changes: (now?.changes ?? []).map((c) => ({ from: c.from, to: c.to, rule: c.rule, count: c.count })),
     rules: [...decided.values()],
   };

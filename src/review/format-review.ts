@@ -115,6 +115,7 @@ function zoneSection(stack: StackReview, zone: ZoneReview): string {
   if (zone.traffic) {
     const total = zone.traffic.changes.reduce((n, c) => n + c.count, 0);
     out.push(`#### Replayed traffic: ${total} of ${zone.traffic.eyeball} requests decided differently`, "");
+    if (zone.traffic.malformed > 0) out.push(`${zone.traffic.malformed} malformed line${zone.traffic.malformed === 1 ? "" : "s"} could not be replayed (\`bot-policy simulate\` lists them).`, "");
     if (zone.traffic.changes.length > 0) {
       out.push("| before | after | rule | requests |", "|---|---|---|--:|");
       for (const c of zone.traffic.changes.slice(0, MAX_LIST)) out.push(`| ${c.from} | ${c.to} | ${c.rule === null ? "–" : `\`${plain(c.rule)}\``} | ${c.count} |`);

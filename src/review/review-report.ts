@@ -54,6 +54,8 @@ export interface TrafficChange {
 /** Replayed decisions per rule, before and after, and the changes between them. */
 export interface TrafficReview {
   eyeball: number;
+  /** Lines that could not be read as a request (as `simulate` counts them). */
+  malformed: number;
   changes: TrafficChange[];
   /** Lines each rule decided, at the base and at the head (0 where the rule does not exist). */
   rules: Array<{ rule: string; before: number; after: number }>;

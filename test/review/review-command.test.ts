@@ -47,6 +47,7 @@ describe("review of a fixture repository with a base and a head commit", () => {
       ["pass", "block", "shop/block-xmlrpc", 1],
       ["pass", "block", "watch/block-cart-probes", 1],
     ]);
+    expect([zone.traffic!.eyeball, zone.traffic!.malformed]).toEqual([9, 1]);
     expect(zone.mass_delete).toBe(false);
     expect(report.mass_delete).toBe(false);
     expect(report.guards.map((g) => g.code)).toEqual(["BP603", "BP605"]);
@@ -94,6 +95,18 @@ describe("review exit codes", () => {
     const allowed = await review(dir, ["--base", "base", "--head", "head", "--allow-mass-delete"]);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain("**Mass deletion**");
+  });
+
+  it("counts a zone the head no longer compiles as all its rules removed", async () => {
+    const move = (text: string): string => text.replace("zones: [shop]", "zones: [outlet]");
+    const { dir } = makeReviewRepo({ "policies/shop.yaml": move(BASE_FILES["policies/shop.yaml"]!), "policies/watch.yaml": move(BASE_FILES["policies/watch.yaml"]!) });
+    const run = await review(dir, ["--base", "base", "--head", "head", "--format", "json"]);
+    expect(run.code).toBe(1);
+    const zones = (JSON.parse(run.stdout) as ReviewReport).stacks[0]!.zones;
+    expect(zones.map((z) => [z.zone, z.status, z.rules.added.length, z.rules.removed.length, z.mass_delete])).toEqual([
+      ["outlet", "added", 6, 0, false],
+      ["shop", "removed", 0, 6, true],
+    ]);
   });
 
   it("does not call removing 1 of 6 rules a mass deletion", async () => {

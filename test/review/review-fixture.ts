@@ -88,6 +88,7 @@ export const TRAFFIC = [
   { ip: "198.51.100.8", path: "/" },
 ]
   .map((r) => JSON.stringify(r))
+  .concat(["{not json"])
   .join("\n");
 
 /** Runs git in `dir`; throws with git's message when it fails. */
