@@ -23,14 +23,14 @@ export function diffSets(zone: string, base: readonly RawPolicy[], head: readonl
   const changes: SetChange[] = [];
   for (const set of [...new Set([...before.keys(), ...after.keys()])].sort()) {
     const was = before.get(set) ?? new Map<string, RawSetItem>();
-    const now_ = after.get(set) ?? new Map<string, RawSetItem>();
-    const expiring = [...now_.entries()]
+    const is = after.get(set) ?? new Map<string, RawSetItem>();
+    const expiring = [...is.entries()]
       .map(([value, item]) => ({ value, expires: typeof item === "object" ? item.expires : undefined }))
       .filter((i): i is { value: string; expires: string } => i.expires !== undefined && Date.parse(i.expires) >= now.getTime() && Date.parse(i.expires) <= horizon);
     const change: SetChange = {
       set,
-      added: [...now_.keys()].filter((v) => !was.has(v)),
-      removed: [...was.keys()].filter((v) => !now_.has(v)),
+      added: [...is.keys()].filter((v) => !was.has(v)),
+      removed: [...was.keys()].filter((v) => !is.has(v)),
       expiring,
     };
     if (change.added.length + change.removed.length + change.expiring.length > 0) changes.push(change);
