@@ -8,6 +8,7 @@ import { evalCommand } from "./eval-command.js";
 import { testCommand } from "./test-command.js";
 import { EXIT, processIo, UsageError, type Io } from "./io.js";
 import { planCommand } from "./plan-command.js";
+import { reviewCommand } from "./review-command.js";
 import { simulateCommand } from "./simulate-command.js";
 import { validateCommand } from "./validate-command.js";
 
@@ -98,6 +99,21 @@ function buildProgram(io: Io, state: { code: number }): Command {
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "markdown"]).default("pretty"))
     .action(async (flags) => {
       state.code = await simulateCommand(flags, io);
+    });
+
+  program
+    .command("review")
+    .description("what a change does to enforcement, per stack and zone: Markdown for one PR comment, or JSON")
+    .option("--dir <dir>", "project folder (holds policies/ and Pulumi.<stack>.yaml)", ".")
+    .requiredOption("--base <ref>", "the git revision the change is compared with")
+    .option("--head <ref>", "the git revision of the change (default: the working tree)")
+    .option("--traffic <files...>", "also replay this Logpush traffic (or request JSON lines) at both revisions")
+    .option("--zone <zone>", "the zone the traffic is from (needed when a stack has several)")
+    .addOption(new Option("--format <format>", "output format").choices(["markdown", "json"]).default("markdown"))
+    .option("--allow-mass-delete", "do not fail when a change removes more than 30 % of a zone's rules")
+    .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)", parseDateOption)
+    .action(async (flags) => {
+      state.code = await reviewCommand(flags, io);
     });
 
   return program;

@@ -72,7 +72,7 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
 }
 
 /** Refuses a traffic file that cannot be read before anything is compiled: one line, exit 2. */
-function checkTrafficFiles(files: readonly string[]): void {
+export function checkTrafficFiles(files: readonly string[]): void {
   if (files.filter((f) => f === "-").length > 1) throw new UsageError("--traffic names stdin ('-') more than once.");
   for (const file of files) {
     if (file === "-") continue;
@@ -125,7 +125,7 @@ function compileBase(project: ProjectContext, stackName: string | undefined, ref
  * The bytes of a traffic file (`-`: stdin), decompressed when they start with gzip's magic bytes,
  * so `.gz` files, renamed files and `zcat`-less pipes all work. A read error is a UsageError.
  */
-async function* readTraffic(file: string): AsyncGenerator<Buffer> {
+export async function* readTraffic(file: string): AsyncGenerator<Buffer> {
   const source: Readable = file === "-" ? process.stdin : createReadStream(file);
   try {
     const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
