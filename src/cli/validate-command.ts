@@ -1,6 +1,7 @@
 import { hasErrors } from "../diagnostics/catalog.js";
 import type { DiagnosticFormat } from "../diagnostics/format-diagnostics.js";
 import { compileProject } from "../compile/compile-project.js";
+import { checkStackZones } from "../stack/check-stack-zones.js";
 import { EXIT, reportDiagnostics, type Io } from "./io.js";
 import { resolveProject, type ProjectFlags } from "./project-context.js";
 
@@ -12,7 +13,8 @@ import { resolveProject, type ProjectFlags } from "./project-context.js";
 export function validateCommand(flags: ProjectFlags & { format: DiagnosticFormat }, io: Io): number {
   const project = resolveProject(flags);
   const checked = project.stack || !hasErrors(project.diagnostics) ? compileProject(project) : undefined;
-  const diagnostics = [...project.diagnostics, ...(checked?.diagnostics ?? [])];
+  // Every stack file is checked, not only the chosen one: the clash is between stacks.
+  const diagnostics = [...project.diagnostics, ...checkStackZones(project.files), ...(checked?.diagnostics ?? [])];
   reportDiagnostics(io, diagnostics, flags.format, project.files);
   const failed = hasErrors(diagnostics);
   if (!failed && flags.format === "pretty" && checked) {
