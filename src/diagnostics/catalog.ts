@@ -127,6 +127,7 @@ export const catalog = {
     message: (zoneId: string, owner: string, others: string) =>
       `Zone id '${zoneId}' of ${owner} is also deployed by ${others}: Cloudflare allows one entry-point ruleset per zone and phase, so two stacks cannot own one zone.`,
   },
+  BP171: { severity: "error", summary: "Invalid adopt setting", message: (stack: string, problem: string) => `${stack} ${problem}.` },
 
   // BP2xx — the policy schema
   BP201: { severity: "error", summary: "Unknown field", message: (field: string, where: string) => `Unknown field '${field}' in ${where}.` },
@@ -266,6 +267,12 @@ export const catalog = {
     severity: "error",
     summary: "Ref on a worker rule",
     message: (rule: string) => `Rule '${rule}' runs in the Worker, not in a Cloudflare ruleset, so it has no Cloudflare ref to keep.`,
+  },
+  BP552: { severity: "error", summary: "Rule that cannot be imported", message: (detail: string) => `Cannot import: ${detail}.` },
+  BP553: {
+    severity: "error",
+    summary: "Logging on a rule that is not skip",
+    message: (action: string) => `'logging' applies to skip rules only (Cloudflare logs every '${action}' match); remove it.`,
   },
 
   // BP6xx — guards: findings beyond validity (src/guards). BP601–BP606 are guards: their level is set
