@@ -131,6 +131,7 @@ function rulesetRule(rule: RuleIR, action: Action, expression: string, ref: stri
     action,
     ...(parameters ? { action_parameters: parameters } : {}),
     enabled: rule.enabled,
+    ...(rule.logging !== undefined ? { logging: { enabled: rule.logging } } : {}),
   };
 }
 

@@ -41,6 +41,8 @@ export interface RuleIR {
    * `<policy>/<rule>`: decisions, tests and coverage name rules that way.
    */
   cloudflareRef?: { ref: string; source: SourceRef };
+  /** For `skip`: Cloudflare logs the requests it matches (`logging.enabled`). */
+  logging?: boolean;
   /** Guard findings suppressed on this rule (`suppress:`), each located at its code. */
   suppress?: SuppressionIR[];
   source: SourceRef;

@@ -98,4 +98,13 @@ describe("ref: on a rule", () => {
       expect(diagnostics.some((d) => d.severity === "error" && d.code.startsWith("BP2") && d.line === 6)).toBe(true);
     }
   });
+
+  it("logging: is emitted as Cloudflare's logging on a skip rule, and refused on other actions", () => {
+    const skip = policy("a", ["  - id: office", "    when: { ip: 192.0.2.0/24 }", "    action: skip", "    logging: true"]);
+    const { plans } = compile({ "policies/a.yaml": skip });
+    expect(plans[0]!.firewallCustom.rules[0]).toMatchObject({ action: "skip", logging: { enabled: true } });
+    const block = policy("a", ["  - id: office", "    when: { ip: 192.0.2.0/24 }", "    action: block", "    logging: true"]);
+    const { diagnostics } = compile({ "policies/a.yaml": block });
+    expect(diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.line])).toEqual([["BP553", 8]]);
+  });
 });
