@@ -2,6 +2,10 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compile/compile-project.js";
+import { compileZoneProgram, decideRequest } from "../../src/evaluate/decide.js";
+import { requestFields } from "../../src/evaluate/request-fields.js";
+import { compileEvaluator } from "../../src/rules/compile-evaluator.js";
+import { prng } from "../helpers/prng.js";
 import { importRuleset } from "../../src/import/import-ruleset.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 import { printExpression } from "../../src/rules/print-expression.js";
@@ -75,6 +79,49 @@ describe("import → compile", () => {
     expect(rules[2]).toMatchObject({ ref: "1a2b3c4d5e6f708192a3b4c5d6e7f803", response: { status: 403, content_type: "application/json", body: '{"error":"forbidden"}' } });
     expect(rules[4]).toMatchObject({ enabled: false });
     expect(imported.text).toMatch(/^version: 1\npolicy: shop\n/);
+  });
+
+  it("decides random requests as the original rules do, run in Cloudflare's order (seeded)", () => {
+    const { plan } = roundTrip("dashboard.json");
+    const program = compileZoneProgram(plan);
+    const original = apiRules("dashboard.json").filter((r) => r.enabled);
+    const conditions = original.map((r) => {
+      const parsed = parseExpression(r.expression);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return compileEvaluator(parsed.expr);
+    });
+    const random = prng(20261202);
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+    const actions = new Set<string>();
+    for (let n = 0; n < 500; n++) {
+      const request = {
+        ip: pick(["192.0.2.10", "198.51.100.7", "203.0.113.5", "2001:db8:1::5"]),
+        asn: pick([14061, 13335]),
+        user_agent: pick(["UptimeRobot/2.0", "Mozilla/5.0"]),
+        path: pick(["/xmlrpc.php", "/wp-admin/x", "/search/shoes", "/SEARCH/a", "/"]),
+        host: pick(["shop.example.com", "other.example.com"]),
+        method: pick(["GET", "POST"]),
+        country: pick(["KP", "FR"]),
+        bot_score: pick([1, 20, 50, 99]),
+        verified_bot: pick([true, false]),
+        static_resource: pick([true, false]),
+        ja4: pick(["t13d190900_9dc949149365_97f8aa674fd9", "t13d1516h2_8daaf6152771_02713d6af862"]),
+      };
+      const converted = requestFields(request);
+      if ("error" in converted) throw new Error(converted.error);
+      // The original ruleset: first terminating match wins, log goes on, skip ends the ruleset.
+      let expected = "pass";
+      for (const [index, rule] of original.entries()) {
+        if (!conditions[index]!(converted.fields)) continue;
+        if (rule.action === "log") continue;
+        expected = rule.action;
+        break;
+      }
+      actions.add(expected);
+      expect(decideRequest(program, converted.fields).action, JSON.stringify(request)).toBe(expected);
+    }
+    // The requests reach every kind of outcome, so the comparison is not vacuous.
+    expect([...actions].sort()).toEqual(["block", "managed_challenge", "pass", "skip"]);
   });
 
   it("keeps decisions and test names in policy terms while the emitted refs are Cloudflare's", () => {
