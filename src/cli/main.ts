@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { compileCommand } from "./compile-command.js";
 import { evalCommand } from "./eval-command.js";
+import { importCommand } from "./import-command.js";
 import { testCommand } from "./test-command.js";
 import { EXIT, processIo, UsageError, type Io } from "./io.js";
 import { planCommand } from "./plan-command.js";
@@ -114,6 +115,17 @@ function buildProgram(io: Io, state: { code: number }): Command {
     .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)", parseDateOption)
     .action(async (flags) => {
       state.code = await reviewCommand(flags, io);
+    });
+
+  program
+    .command("import")
+    .description("turn a zone's existing custom rules (the rulesets API's JSON) into a policy file, refs and order kept")
+    .requiredOption("--from <file>", "the API's answer for GET /zones/<zone_id>/rulesets/phases/http_request_firewall_custom/entrypoint")
+    .requiredOption("--zone <key>", "the zone key the policy applies to")
+    .option("--policy <id>", "the policy id and file name (default: the zone key)")
+    .option("--dir <dir>", "project folder (holds policies/)", ".")
+    .action((flags) => {
+      state.code = importCommand(flags, io);
     });
 
   return program;

@@ -3,6 +3,7 @@ import { hasErrors } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatGithubSummary, STEP_SUMMARY_LIMIT_BYTES, type DiagnosticFormat } from "../diagnostics/format-diagnostics.js";
 import { compileProject } from "../compile/compile-project.js";
+import { checkStackZones } from "../stack/check-stack-zones.js";
 import { EXIT, reportDiagnostics, type Io } from "./io.js";
 import { resolveProject, type ProjectFlags } from "./project-context.js";
 
@@ -15,7 +16,8 @@ import { resolveProject, type ProjectFlags } from "./project-context.js";
 export function validateCommand(flags: ProjectFlags & { format: DiagnosticFormat }, io: Io, env: NodeJS.ProcessEnv = process.env): number {
   const project = resolveProject(flags);
   const checked = project.stack || !hasErrors(project.diagnostics) ? compileProject(project) : undefined;
-  const diagnostics = [...project.diagnostics, ...(checked?.diagnostics ?? [])];
+  // Every stack file is checked, not only the chosen one: the clash is between stacks.
+  const diagnostics = [...project.diagnostics, ...checkStackZones(project.files), ...(checked?.diagnostics ?? [])];
   reportDiagnostics(io, diagnostics, flags.format, project.files);
   const summaryFile = env.GITHUB_STEP_SUMMARY;
   if (flags.format === "github" && summaryFile !== undefined && summaryFile !== "") appendStepSummary(summaryFile, diagnostics);

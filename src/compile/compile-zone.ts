@@ -38,6 +38,7 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
   const customRules: RulesetRule[] = [];
   const workerRules: WorkerPolicy["rules"] = [];
   const origins: ZonePlan["origins"] = {};
+  const customRefs = new Map<string, string>();
   const hasWorkerStage = ordered.some((p) => p.rules.some((r) => r.stage === "worker" && r.enabled) || p.originHeaders.some((h) => h.stage === "worker"));
   for (const policy of ordered) {
     const mode = effectiveMode(policy, stackMode);
@@ -45,7 +46,13 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
       if (rule.stage === "edge") {
         const emitted = emitEdgeRule(rule, mode, diagnostics);
         customRules.push(...emitted);
-        for (const { ref } of emitted) origins[ref] = { rule: rule.ref, source: rule.source };
+        for (const { ref } of emitted) {
+          const owner = customRefs.get(ref);
+          // A ref names one rule of the zone's ruleset: a `ref:` may clash with another or with a generated one.
+          if (owner !== undefined) diagnostics.push(makeDiagnostic("BP550", rule.cloudflareRef?.source ?? rule.source, ref, zone.key, owner));
+          customRefs.set(ref, rule.ref);
+          origins[ref] = { rule: rule.ref, source: rule.source };
+        }
         // Cloudflare's skip cannot skip Workers, so the Worker re-checks the edge skip rules.
         if (hasWorkerStage && rule.action === "skip" && rule.enabled) workerRules.push(workerRule(rule, mode));
       } else if (rule.enabled) {
@@ -101,7 +108,9 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
 function emitEdgeRule(rule: RuleIR, mode: Mode, diagnostics: Diagnostic[]): RulesetRule[] {
   const action = observedAction(rule.action, mode);
   const whole = printExpression(rule.condition);
-  if (whole.length <= MAX_EXPRESSION_LENGTH) return [rulesetRule(rule, action, whole, rule.ref, rule.ref)];
+  // An adopted rule keeps the ref Cloudflare knows it by; the description still names the policy rule.
+  const ref = rule.cloudflareRef?.ref ?? rule.ref;
+  if (whole.length <= MAX_EXPRESSION_LENGTH) return [rulesetRule(rule, action, whole, ref, rule.ref)];
 
   const split = findSplittableSet(rule.condition);
   const parts = split && splitSet(rule.condition, split);
@@ -109,7 +118,7 @@ function emitEdgeRule(rule: RuleIR, mode: Mode, diagnostics: Diagnostic[]): Rule
     diagnostics.push(makeDiagnostic("BP404", rule.source, whole.length));
     return [];
   }
-  return parts.map(({ name, expression }) => rulesetRule(rule, action, expression, `${rule.ref}#${name}`, `${rule.ref} (part ${name})`));
+  return parts.map(({ name, expression }) => rulesetRule(rule, action, expression, `${ref}#${name}`, `${rule.ref} (part ${name})`));
 }
 
 function rulesetRule(rule: RuleIR, action: Action, expression: string, ref: string, description: string): RulesetRule {
@@ -122,6 +131,7 @@ function rulesetRule(rule: RuleIR, action: Action, expression: string, ref: stri
     action,
     ...(parameters ? { action_parameters: parameters } : {}),
     enabled: rule.enabled,
+    ...(rule.logging !== undefined ? { logging: { enabled: rule.logging } } : {}),
   };
 }
 

@@ -121,6 +121,13 @@ export const catalog = {
     summary: "Id read as a number",
     message: (owner: string, key: string) => `${owner} has ${/^[aeiou]/i.test(key) ? "an" : "a"} ${key} that YAML reads as a number, not as text: quote it.`,
   },
+  BP170: {
+    severity: "error",
+    summary: "Zone owned by two stacks",
+    message: (zoneId: string, owner: string, others: string) =>
+      `Zone id '${zoneId}' of ${owner} is also deployed by ${others}: Cloudflare allows one entry-point ruleset per zone and phase, so two stacks cannot own one zone.`,
+  },
+  BP171: { severity: "error", summary: "Invalid adopt setting", message: (stack: string, problem: string) => `${stack} ${problem}.` },
 
   // BP2xx — the policy schema
   BP201: { severity: "error", summary: "Unknown field", message: (field: string, where: string) => `Unknown field '${field}' in ${where}.` },
@@ -250,6 +257,23 @@ export const catalog = {
   BP502: { severity: "error", summary: "Test target", message: (detail: string) => `${detail}` },
   BP503: { severity: "error", summary: "Invalid request", message: (detail: string) => `Invalid request: ${detail}.` },
   BP530: { severity: "warning", summary: "Malformed traffic line", message: (reason: string) => `This line cannot be replayed: ${reason}.` },
+  // BP55x, BP56x — import and adopted rules (`ref:`).
+  BP550: {
+    severity: "error",
+    summary: "Duplicate rule ref",
+    message: (ref: string, zone: string, other: string) => `Ref '${ref}' is already used in zone '${zone}' by rule '${other}': a ref names one rule of a zone.`,
+  },
+  BP551: {
+    severity: "error",
+    summary: "Ref on a worker rule",
+    message: (rule: string) => `Rule '${rule}' runs in the Worker, not in a Cloudflare ruleset, so it has no Cloudflare ref to keep.`,
+  },
+  BP552: { severity: "error", summary: "Rule that cannot be imported", message: (detail: string) => `Cannot import: ${detail}.` },
+  BP553: {
+    severity: "error",
+    summary: "Logging on a rule that is not skip",
+    message: (action: string) => `'logging' applies to skip rules only (Cloudflare logs every '${action}' match); remove it.`,
+  },
 
   // BP6xx — guards: findings beyond validity (src/guards). BP601–BP606 are guards: their level is set
   // per code in Pulumi.yaml (`bot-policy:guards`) and a rule may suppress them with a reason; the

@@ -75,10 +75,10 @@ export function compileZoneProgram(plan: ZonePlan, isUnknown: (field: string) =>
 export function compileZoneProgram(plan: ZonePlan, isUnknown?: (field: string) => boolean): ZoneProgram | PartialZoneProgram {
   const rules = plan.firewallCustom.rules.filter((r) => r.enabled);
   if (isUnknown) {
-    const edge = rules.map((r) => edgeRule(r, compileKleeneEvaluator(parsePrinted(r.expression, r.ref), isUnknown)));
+    const edge = rules.map((r) => edgeRule(plan, r, compileKleeneEvaluator(parsePrinted(r.expression, r.ref), isUnknown)));
     return { partial: true, edge, worker: plan.worker ? compileWorkerProgram(plan.worker, isUnknown).worker : [] };
   }
-  const edge = rules.map((r) => edgeRule(r, compileEvaluator(parsePrinted(r.expression, r.ref))));
+  const edge = rules.map((r) => edgeRule(plan, r, compileEvaluator(parsePrinted(r.expression, r.ref))));
   const program: ZoneProgram = { edge, worker: plan.worker ? compileWorkerProgram(plan.worker).worker : [] };
   if (plan.worker?.riskIntelligence?.onError === "block") program.riskOnErrorBlock = compileWorkerProgram(plan.worker, isRiskField);
   return program;
@@ -89,8 +89,9 @@ export function isRiskField(field: string): boolean {
   return field.startsWith("risk.");
 }
 
-function edgeRule<Condition>(rule: ZonePlan["firewallCustom"]["rules"][number], matches: Condition): ProgramRule<Condition> {
-  return { ref: ruleOf(rule.ref), action: rule.action as Action, matches, observe: false, guard: false };
+function edgeRule<Condition>(plan: ZonePlan, rule: ZonePlan["firewallCustom"]["rules"][number], matches: Condition): ProgramRule<Condition> {
+  // Decisions name the policy rule: an adopted ref (`ref:`) maps back through the plan's origins.
+  return { ref: plan.origins[rule.ref]?.rule ?? ruleOf(rule.ref), action: rule.action as Action, matches, observe: false, guard: false };
 }
 
 /**

@@ -52,6 +52,7 @@ export class BotPolicy extends pulumi.ComponentResource {
         accountId: args.stack.accountId,
         stack: args.stack.name,
         resourceOptions,
+        ...(args.stack.adopt !== undefined && Object.hasOwn(args.stack.adopt, plan.zone) ? { adoptRulesetId: args.stack.adopt[plan.zone]! } : {}),
         ...(plan.worker ? { workerScript: args.buildWorker(plan.worker) } : {}),
         ...(args.riskIntelligenceApiKey !== undefined ? { riskIntelligenceApiKey: args.riskIntelligenceApiKey } : {}),
       });

@@ -18,6 +18,12 @@ export interface ZoneResourceOptions {
   riskIntelligenceApiKey?: pulumi.Input<string>;
   /** The bundled Worker (one ES module); without it no Worker or route is created. */
   workerScript?: string;
+  /**
+   * The id of the zone's existing `http_request_firewall_custom` entry point (`bot-policy:adopt`):
+   * the ruleset is imported (`zones/<zone id>/<ruleset id>`) and then managed, instead of a create
+   * that Cloudflare refuses (20217: one entry point per zone and phase).
+   */
+  adoptRulesetId?: string;
   /** Options passed to every resource (a provider, a parent, …). */
   resourceOptions?: pulumi.CustomResourceOptions;
 }
@@ -41,7 +47,7 @@ export function createZoneResources(plan: ZonePlan, options: ZoneResourceOptions
   // Cloudflare allows one entry-point ruleset per zone and phase, so a replacement (e.g. a new
   // zoneId) must delete the old ruleset before creating the new one, or the create fails (20217).
   const rulesetOptions: pulumi.CustomResourceOptions = { ...options.resourceOptions, deleteBeforeReplace: true };
-  const firewallCustom = createRuleset(plan, plan.firewallCustom, rulesetOptions);
+  const firewallCustom = createRuleset(plan, plan.firewallCustom, { ...rulesetOptions, ...adoptOption(plan, options.adoptRulesetId) });
   const lateTransform =
     plan.lateTransform === undefined ? undefined : createRuleset(plan, plan.lateTransform, rulesetOptions);
   const rulesets = lateTransform === undefined ? [firewallCustom] : [firewallCustom, lateTransform];
@@ -81,6 +87,11 @@ export function createZoneResources(plan: ZonePlan, options: ZoneResourceOptions
       ),
   );
   return resources;
+}
+
+/** Pulumi's `import` option for an adopted entry point: the provider's id is `zones/<zone id>/<ruleset id>`. */
+export function adoptOption(plan: ZonePlan, rulesetId: string | undefined): pulumi.CustomResourceOptions {
+  return rulesetId === undefined ? {} : { import: `zones/${plan.zoneId}/${rulesetId}` };
 }
 
 /** True when a zone's Worker reads Risk Intelligence: a rule's condition or an origin header uses `risk`. */

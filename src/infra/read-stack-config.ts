@@ -21,6 +21,8 @@ export function readStackConfig(config: pulumi.Config, stack: string): ProgramSt
   if (mode !== undefined) raw.mode = mode;
   const zones = config.getObject<unknown>("zones");
   if (zones !== undefined) raw.zones = zones;
+  const adopt = config.getObject<unknown>("adopt");
+  if (adopt !== undefined) raw.adopt = adopt;
 
   const parsed = parseStackConfig(stack, raw);
   const riskIntelligenceApiKey = config.getSecret("riskIntelligenceApiKey");

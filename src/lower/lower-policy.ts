@@ -200,6 +200,16 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   };
   if (rule.response) lowered.response = { status: rule.response.status, contentType: rule.response.content_type, body: rule.response.body };
   if (rule.action === "skip") lowered.skip = { phases: rule.skip?.phases ?? [], products: rule.skip?.products ?? [] };
+  if (rule.logging !== undefined) {
+    if (rule.action !== "skip") diagnostics.push(makeDiagnostic("BP553", locate(source, [...path, "logging"], "key"), rule.action));
+    else lowered.logging = rule.logging;
+  }
+  if (rule.ref !== undefined) {
+    const at = locate(source, [...path, "ref"]);
+    // A worker rule is not a Cloudflare rule: there is no id to keep.
+    if (stage === "worker") diagnostics.push(makeDiagnostic("BP551", at, rule.id));
+    else lowered.cloudflareRef = { ref: rule.ref, source: at };
+  }
   if (rule.suppress) lowered.suppress = rule.suppress.map((s, i) => ({ code: s.code, reason: s.reason, source: locate(source, [...path, "suppress", i, "code"]) }));
   return lowered;
 }

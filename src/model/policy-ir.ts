@@ -35,6 +35,14 @@ export interface RuleIR {
   skip?: SkipTargets;
   /** A disabled rule is checked but emitted with `enabled: false` (edge) or left out (worker). */
   enabled: boolean;
+  /**
+   * The Cloudflare rule ref written with `ref:` (a rule adopted with `import`, so its id and the
+   * `SecurityRuleID` in existing logs survive), located at its value. `ref` above stays
+   * `<policy>/<rule>`: decisions, tests and coverage name rules that way.
+   */
+  cloudflareRef?: { ref: string; source: SourceRef };
+  /** For `skip`: Cloudflare logs the requests it matches (`logging.enabled`). */
+  logging?: boolean;
   /** Guard findings suppressed on this rule (`suppress:`), each located at its code. */
   suppress?: SuppressionIR[];
   source: SourceRef;

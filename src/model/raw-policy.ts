@@ -30,6 +30,10 @@ export interface RawRule {
   response?: { status: number; content_type: string; body: string };
   skip?: { phases?: string[]; products?: string[] };
   enabled?: boolean;
+  /** For `skip`: log the requests it matches (Cloudflare's `logging.enabled`; default off). */
+  logging?: boolean;
+  /** The Cloudflare rule ref to keep (a rule adopted with `import`); default `<policy>/<id>`. */
+  ref?: string;
   /** Guard findings that do not apply to this rule, each with its reason. */
   suppress?: Array<{ code: string; reason: string }>;
 }

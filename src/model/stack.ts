@@ -19,4 +19,9 @@ export interface StackConfig {
   /** When set, forces every policy of the stack into this mode. */
   mode?: Mode;
   zones: StackZone[];
+  /**
+   * Zone key → id of an entry-point ruleset (`http_request_firewall_custom`) that already exists
+   * and that this stack takes over through Pulumi's `import` resource option (`bot-policy:adopt`).
+   */
+  adopt?: Record<string, string>;
 }

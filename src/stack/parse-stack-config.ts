@@ -26,7 +26,7 @@ export interface ParseStackConfigResult {
   diagnostics: Diagnostic[];
 }
 
-const knownKeys = ["accountId", "mode", "zones", "riskIntelligenceApiKey"] as const;
+const knownKeys = ["accountId", "mode", "zones", "adopt", "riskIntelligenceApiKey"] as const;
 const zoneKeys = ["zoneId", "plan", "routes"] as const;
 const tiers: readonly ZoneTier[] = ["free", "pro", "business", "enterprise"];
 const modes: readonly Mode[] = ["enforce", "observe"];
@@ -216,9 +216,38 @@ export function parseStackConfig(
     return { key, zoneId, plan, routes };
   }
 
+  const adoptEntry = values.get("adopt");
+  const adopt: Record<string, string> = {};
+  if (adoptEntry !== undefined && adoptEntry.value !== null && plain([adoptEntry.key], "config key 'adopt'", adoptEntry.value)) {
+    if (!isPlainMap(adoptEntry.value)) {
+      report("BP171", [adoptEntry.key], [stack, `has an invalid adopt ${shown(adoptEntry.value)}: expected a map of zone keys to ruleset ids`]);
+    } else {
+      const zoneNames = zones.map((zone) => zone.key);
+      for (const [key, id] of Object.entries(adoptEntry.value)) {
+        const path = [adoptEntry.key, key];
+        // Unknown keys are told only when the zones themselves are valid (else the zone may be the mistake).
+        if (zonesValid && !zoneNames.includes(key)) {
+          const suggestion = suggest(key, zoneNames);
+          report("BP171", path, [stack, `adopts a ruleset for '${key}', which is not one of its zones (${zoneNames.map((z) => `'${z}'`).join(", ")})`], suggestion === undefined ? undefined : `did you mean '${suggestion}'?`);
+        } else if (typeof id === "number") {
+          report("BP163", path, [`${stack} adopt`, "ruleset id"], quoteHint(key));
+        } else if (typeof id !== "string" || !hex32.test(id)) {
+          report(
+            "BP171",
+            path,
+            [stack, `adopts an invalid ruleset id ${shown(id)} for zone '${key}': expected the 32 lowercase hex characters of the entry point's 'id'`],
+            "'bot-policy import' prints the setting to add, with the id the API returned",
+          );
+        } else {
+          adopt[key] = id;
+        }
+      }
+    }
+  }
+
   if (diagnostics.length > 0 || accountId === undefined || !zonesValid) return { diagnostics };
   return {
-    config: { name, accountId, ...(mode !== undefined ? { mode } : {}), zones },
+    config: { name, accountId, ...(mode !== undefined ? { mode } : {}), zones, ...(Object.keys(adopt).length > 0 ? { adopt } : {}) },
     diagnostics,
   };
 }

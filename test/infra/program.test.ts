@@ -182,4 +182,20 @@ describe("the Pulumi program", () => {
     );
     expect(registered.filter((resource) => resource.type.startsWith("cloudflare:"))).toEqual([]);
   });
+
+  it("adopts an existing entry point with Pulumi's import option when the stack sets bot-policy:adopt", async () => {
+    const rulesetId = "2c0fc9fa937b11eaa1b71c4d701ab86e";
+    const config = { ...configOf("dev"), "bot-policy:riskIntelligenceApiKey": "frc-test-key", "bot-policy:adopt": JSON.stringify({ shop: rulesetId }) };
+    const run = await runProgram("dev", config);
+    const imports = Object.fromEntries(run.rulesets.map((ruleset) => [ruleset.name, ruleset.importId]));
+    // Only the adopted zone's firewall-custom entry point is imported, with the provider's documented id.
+    expect(imports).toEqual({
+      "api-http_request_firewall_custom": undefined,
+      "api-http_request_late_transform": undefined,
+      "shop-http_request_firewall_custom": `zones/${zoneIdsOf("dev").shop}/${rulesetId}`,
+      "shop-http_request_late_transform": undefined,
+    });
+    // Without the setting, nothing is imported.
+    expect(dev.rulesets.every((ruleset) => ruleset.importId === undefined)).toBe(true);
+  });
 });

@@ -5,6 +5,8 @@ export interface RegisteredResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** The `import` resource option's id, which the engine passes to the mock as the id to import. */
+  importId?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function installMocks(
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, ...(args.id ? { importId: args.id } : {}) });
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: (args) => args.inputs,

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { hasErrors } from "../diagnostics/catalog.js";
+import { compileProject } from "../compile/compile-project.js";
+import { importRuleset } from "../import/import-ruleset.js";
+import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
+
+/** Options of `bot-policy import`. */
+export interface ImportFlags {
+  dir: string;
+  from: string;
+  zone: string;
+  policy?: string;
+}
+
+const idPattern = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * `bot-policy import --from FILE --zone KEY [--policy ID]`: turns the rulesets API's answer for a
+ * zone's custom-rules entry point into `policies/<policy>.yaml`, refs and order kept, and prints
+ * the `bot-policy:adopt` setting that lets the stack take that entry point over. The policy is
+ * compiled before it is written (expressions parsed and type-checked like any raw expression);
+ * nothing is written when a rule cannot be kept, and an existing file is never overwritten.
+ */
+export function importCommand(flags: ImportFlags, io: Io): number {
+  const policyId = flags.policy ?? flags.zone;
+  if (!idPattern.test(flags.zone)) throw new UsageError(`--zone takes a zone key (lowercase letters, digits and '-'), not '${flags.zone}'.`);
+  if (!idPattern.test(policyId)) throw new UsageError(`--policy takes a policy id (lowercase letters, digits and '-'), not '${policyId}'.`);
+  let text: string;
+  try {
+    text = readFileSync(flags.from, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read '${flags.from}': ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+  }
+  const dir = resolve(flags.dir);
+  if (!existsSync(join(dir, "policies"))) throw new UsageError(`'${dir}' has no 'policies/' folder: run bot-policy in a project folder, or name one with --dir.`);
+  const file = `policies/${policyId}.yaml`;
+  const target = join(dir, file);
+  if (existsSync(target)) throw new UsageError(`'${file}' exists already: choose another id with --policy, or move the file away.`);
+
+  const imported = importRuleset(text, { file: flags.from, zone: flags.zone, policy: policyId });
+  if (!imported.text || hasErrors(imported.diagnostics)) {
+    reportDiagnostics(io, imported.diagnostics, "pretty", new Map([[flags.from, text]]));
+    io.stderr(`Nothing was written: every rule of the zone must be kept, or its behaviour would change.\n`);
+    return EXIT.findings;
+  }
+  // The same checks as any policy: what import writes, validate and compile accept.
+  const files = new Map([[file, imported.text]]);
+  const checked = compileProject({ files, now: new Date() });
+  if (hasErrors(checked.diagnostics)) {
+    reportDiagnostics(io, checked.diagnostics, "pretty", files);
+    io.stderr(`Nothing was written: the imported policy above does not compile.\n`);
+    return EXIT.findings;
+  }
+  writeFileSync(target, imported.text);
+  const count = imported.policy!.rules.length;
+  io.stdout(
+    [
+      `Wrote ${file}: ${count} ${count === 1 ? "rule" : "rules"} of ruleset ${imported.rulesetId!}, refs and order kept.`,
+      `So that 'pulumi up' takes this entry point over instead of failing with code 20217, add to the stack file that deploys zone '${flags.zone}' (one stack only):`,
+      "",
+      "  bot-policy:adopt:",
+      `    ${flags.zone}: "${imported.rulesetId!}"`,
+      "",
+      `or run: pulumi config set --path 'bot-policy:adopt.${flags.zone}' ${imported.rulesetId!}`,
+      "",
+    ].join("\n"),
+  );
+  return EXIT.ok;
+}
