@@ -52,7 +52,8 @@ function kleeneAnd(operands: readonly KleeneCondition[], fields: FieldValues): T
   return result;
 }
 
-function kleeneOr(operands: readonly KleeneCondition[], fields: FieldValues): Truth {
+/** Kleene `or` of conditions: true when one is true, else unknown when one is unknown. */
+export function kleeneOr(operands: readonly KleeneCondition[], fields: FieldValues): Truth {
   let result: Truth = false;
   for (const operand of operands) {
     const value = operand(fields);

@@ -1,7 +1,7 @@
 import { compileZoneProgram, decide, type Decision, type PartialZoneProgram, type Undecided } from "../evaluate/decide.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
-import type { KleeneCondition, Truth } from "../rules/compile-kleene-evaluator.js";
+import { kleeneOr, type KleeneCondition, type Truth } from "../rules/compile-kleene-evaluator.js";
 import { countTopValues, type TopValues } from "./count-top-values.js";
 import type { TrafficRecord } from "./read-traffic-line.js";
 import { REQUEST_SHAPE, unknownFields, type Knowledge } from "./read-logpush-fields.js";
@@ -79,7 +79,7 @@ export function replayZone(plan: ZonePlan, base?: ReplayBase): ZoneReplay {
     const { program, conditions } = headPrograms(record.knowledge);
     const fields = record.fields;
     for (let index = 0; index < tallies.length; index += 1) {
-      const truth = anyOf(conditions[index]!, fields);
+      const truth = kleeneOr(conditions[index]!, fields);
       if (truth === true) tallies[index]!.matched += 1;
       else if (truth === "unknown") tallies[index]!.unknown += 1;
     }
@@ -180,16 +180,6 @@ function rememberLast(condition: KleeneCondition): KleeneCondition {
   };
 }
 
-/** A rule split into parts matches when any part does (Kleene or). */
-function anyOf(conditions: readonly KleeneCondition[], fields: FieldValues): Truth {
-  let result: Truth = false;
-  for (const condition of conditions) {
-    const value = condition(fields);
-    if (value === true) return true;
-    if (value === "unknown") result = "unknown";
-  }
-  return result;
-}
 
 function cached<T>(compile: (knowledge: Knowledge) => T): (knowledge: Knowledge) => T {
   const cache = new Map<Knowledge, T>();
