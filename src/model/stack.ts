@@ -16,7 +16,7 @@ export interface StackZone {
 export interface StackConfig {
   name: string;
   accountId: string;
-  /** When set, forces every policy of the stack into this mode. */
+  /** `observe` forces every policy of the stack to observe (DESIGN.md); `enforce` leaves each policy its own mode. */
   mode?: Mode;
   zones: StackZone[];
   /**
