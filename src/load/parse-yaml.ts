@@ -50,8 +50,10 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
   const text = input.startsWith(BOM) ? input.slice(BOM.length) : input;
   const lineCounter = countLines(text);
   const at = (offset: number, end?: number): Location => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col, length: Math.max(1, (end ?? offset + 1) - offset) };
+    // yaml may point between the CR and LF of a line break: that is the end of the line's text.
+    const start = text[offset] === "\n" && text[offset - 1] === "\r" ? offset - 1 : offset;
+    const { line, col } = lineCounter.linePos(start);
+    return { file, line, column: col, length: Math.max(1, (end ?? start + 1) - start) };
   };
   // The yaml library reads a lone CR as part of a key or value (`'\r sets'`), not as a line break.
   const loneCr = /\r(?!\n)/.exec(text);

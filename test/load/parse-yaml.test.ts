@@ -20,6 +20,11 @@ describe("parseYaml", () => {
     expect(found("a: &x [1]\nb: [*x, *x]\n")).toEqual([]);
   });
 
+  it("never points between the CR and LF of a line break (found by the fuzzer)", () => {
+    // yaml reports the unclosed map at the LF of the last CRLF: that is just after the '}', not 3:3.
+    expect(found("{\r\n  a: [\r\n}\r\n")).toEqual(["BP101 3:1", "BP101 3:2"]);
+  });
+
   it("refuses a lone CR, which yaml would read into a key, at the CR", () => {
     expect(found("{ version: 1,\r sets: x }\n")).toEqual(["BP115 1:14"]);
     expect(found("a: 1\r\nb: 2\r\n")).toEqual([]);
