@@ -4,7 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { compileProject } from "../compile/compile-project.js";
 import type { CompiledProject, ProjectFiles } from "../model/project.js";
 import type { StackConfig } from "../model/stack.js";
-import { stackFileName, stackFromFiles } from "../stack/parse-stack-file.js";
+import { stackFileName, stackFromFiles, stackNames } from "../stack/parse-stack-file.js";
 import { reportDiagnostics, UsageError, type Io } from "./io.js";
 import { readProjectFiles } from "./read-project-files.js";
 
@@ -34,7 +34,7 @@ export function resolveProject(flags: ProjectFlags): ProjectContext {
   if (flags.stack === undefined) return context;
   // The stack a command is run with must exist: a wrong name is a mistake in the command line.
   if (!files.has(stackFileName(flags.stack))) {
-    const stacks = [...files.keys()].map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+    const stacks = stackNames(files.keys());
     const known = stacks.length === 0 ? "there are no Pulumi.<stack>.yaml files" : `known stacks: ${stacks.join(", ")}`;
     throw new UsageError(`Unknown stack '${flags.stack}' (${known}).`);
   }

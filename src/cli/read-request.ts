@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { ErrorObject } from "ajv";
 import { parsePointer } from "../check/translate-schema-errors.js";
-import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
+import { makeDiagnostic, uniqueDiagnostics, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { locate, parseYaml, type YamlSource } from "../load/parse-yaml.js";
@@ -41,7 +41,7 @@ export function readRequest(argument: string): ReadRequestResult {
   // duplicate key, say), the diagnostics still name the JSON path.
   const parsed = parseYaml(file, text);
   const diagnostics = requestErrors(validate.errors ?? []).map(({ error, path }) => describeError(error, path, value, parsed.source, file));
-  return { diagnostics: dedupe(diagnostics), file, text };
+  return { diagnostics: uniqueDiagnostics(diagnostics), file, text };
 }
 
 function readRequestFile(path: string): string {
@@ -104,16 +104,6 @@ function describeError(error: ErrorObject, path: Array<string | number>, root: u
     default:
       return makeDiagnostic("BP503", at(path), `${where} does not fit the request format ('${error.keyword}' in the test schema)`);
   }
-}
-
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.line}:${d.column}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function formatPath(path: ReadonlyArray<string | number>): string {

@@ -1,4 +1,4 @@
-import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
+import { makeDiagnostic, uniqueDiagnostics, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { isTerminating, originHeaderValue } from "../lower/lower-policy.js";
 import { findPolicyField } from "../fields/policy-field-table.js";
@@ -41,7 +41,8 @@ export function checkZones(policies: readonly PolicyIR[], stack?: StackConfig): 
     checkDuplicateHeaders(ordered, diagnostics);
     checkCustomRuleQuota(zone, ordered, diagnostics);
   }
-  return dedupe(diagnostics);
+  // A policy in several zones of one plan would repeat the same finding: keep one per place and text.
+  return uniqueDiagnostics(diagnostics);
 }
 
 /** The zones compiled when no stack is chosen: every zone a policy names, as Enterprise. */
@@ -140,13 +141,3 @@ function usesMatches(expr: Expr): boolean {
   }
 }
 
-/** A policy in several zones of one plan would repeat the same finding: keep one per place and text. */
-function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.code} ${d.file}:${d.line}:${d.column} ${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}

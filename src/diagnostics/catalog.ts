@@ -349,3 +349,14 @@ export function withHint(diagnostic: Diagnostic, hint: string | undefined): Diag
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }
+
+/** Drops repeats: one diagnostic per code, place and text (a check run per zone or per path may find one twice). */
+export function uniqueDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.code} ${d.file}:${d.line}:${d.column} ${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

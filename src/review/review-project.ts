@@ -5,7 +5,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseProjectFiles, testFileNames } from "../load/load-policies.js";
 import type { CompiledProject, ProjectFiles } from "../model/project.js";
 import type { RawPolicy } from "../model/raw-policy.js";
-import { stackFileName, stackFromFiles } from "../stack/parse-stack-file.js";
+import { stackFileName, stackFromFiles, stackNames } from "../stack/parse-stack-file.js";
 import { compareTests, type CompileRevision } from "./compare-tests.js";
 import { diffSets, readRawPolicies } from "./diff-sets.js";
 import { diffZone, type RevisionZone } from "./diff-zone.js";
@@ -36,7 +36,7 @@ export type ReviewOutcome =
  * guard findings (BP6xx) are collected once.
  */
 export function reviewProject(input: ReviewInput): ReviewOutcome {
-  const stacks = [...new Set([...stackNames(input.base.files), ...stackNames(input.head.files)])].sort();
+  const stacks = [...new Set([...stackNames(input.base.files.keys()), ...stackNames(input.head.files.keys())])].sort();
   const stackList: Array<string | null> = stacks.length === 0 ? [null] : stacks;
   const compilers = { base: compiler(input.base.files, input.now), head: compiler(input.head.files, input.now) };
   const compiled = new Map<string | null, { base: CompiledProject | undefined; head: CompiledProject | undefined }>();
@@ -88,11 +88,6 @@ export function reviewProject(input: ReviewInput): ReviewOutcome {
     mass_delete: reviews.some((s) => s.zones.some((z) => z.mass_delete)),
   };
   return { ok: true, report, compiled };
-}
-
-/** The stacks a revision has: its `Pulumi.<stack>.yaml` files. */
-function stackNames(files: ProjectFiles): string[] {
-  return [...files.keys()].map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
 }
 
 /** Compiles a revision per stack, once each: undefined when the revision lacks the stack, `failed` with its errors when it does not compile. */

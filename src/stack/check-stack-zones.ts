@@ -2,9 +2,7 @@ import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseYaml } from "../load/parse-yaml.js";
 import type { ProjectFiles } from "../model/project.js";
-import { parseStackFile, stackKeyLocator } from "./parse-stack-file.js";
-
-const stackFilePattern = /^Pulumi\.(.+)\.yaml$/;
+import { parseStackFile, stackFileName, stackKeyLocator, stackNames } from "./parse-stack-file.js";
 
 /**
  * Checks that no two stacks of a project own one zone: Cloudflare allows one entry-point ruleset
@@ -15,9 +13,8 @@ const stackFilePattern = /^Pulumi\.(.+)\.yaml$/;
  */
 export function checkStackZones(files: ProjectFiles): Diagnostic[] {
   const owners = new Map<string, Array<{ file: string; zone: string }>>();
-  const stackFiles = [...files.keys()].filter((file) => stackFilePattern.test(file)).sort();
-  for (const file of stackFiles) {
-    const stack = stackFilePattern.exec(file)![1]!;
+  for (const stack of stackNames(files.keys())) {
+    const file = stackFileName(stack);
     const config = parseStackFile(stack, files.get(file)!).config;
     for (const zone of config?.zones ?? []) {
       const list = owners.get(zone.zoneId) ?? [];

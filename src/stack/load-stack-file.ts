@@ -2,9 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { ParseStackConfigResult } from "./parse-stack-config.js";
-import { parseStackFile, stackFileName } from "./parse-stack-file.js";
-
-const stackFilePattern = /^Pulumi\.(.+)\.yaml$/;
+import { parseStackFile, stackFileName, stackNames } from "./parse-stack-file.js";
 
 /** The stacks that have a `Pulumi.<stack>.yaml` file in `dir`, sorted by name. */
 export function listStacks(dir: string): string[] {
@@ -14,10 +12,7 @@ export function listStacks(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries
-    .map((entry) => stackFilePattern.exec(entry)?.[1])
-    .filter((stack): stack is string => stack !== undefined)
-    .sort();
+  return stackNames(entries);
 }
 
 /**

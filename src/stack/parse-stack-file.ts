@@ -4,6 +4,14 @@ import { locate, parseYaml, type YamlSource } from "../load/parse-yaml.js";
 import { configNamespace, parseStackConfig } from "./parse-stack-config.js";
 import type { ConfigPath, ConfigPosition, LocateConfigKey, ParseStackConfigResult } from "./parse-stack-config.js";
 
+/** The stacks that have a `Pulumi.<stack>.yaml` among some file names, sorted by name. */
+export function stackNames(fileNames: Iterable<string>): string[] {
+  return [...fileNames]
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
 /** The file name of a stack: `Pulumi.<stack>.yaml`; a fully qualified stack (`org/project/dev`) is its last part. */
 export function stackFileName(stack: string): string {
   return `Pulumi.${stack.split("/").pop() ?? stack}.yaml`;
@@ -17,7 +25,7 @@ export function stackFromFiles(files: ReadonlyMap<string, string>, stack: string
   const file = stackFileName(stack);
   const text = files.get(file);
   if (text !== undefined) return parseStackFile(stack, text);
-  const stacks = [...files.keys()].map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+  const stacks = stackNames(files.keys());
   const available = stacks.length === 0 ? "there is no 'Pulumi.<stack>.yaml' file in this directory" : `available stacks are ${stacks.map((s) => `'${s}'`).join(", ")}`;
   const missing = makeDiagnostic("BP150", { file, line: 1, column: 1 }, file, available);
   return { diagnostics: [withHint(missing, "create it with 'pulumi stack init' and 'pulumi config set', or pass an existing stack")] };
