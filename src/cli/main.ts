@@ -12,6 +12,7 @@ import { planCommand } from "./plan-command.js";
 import { reviewCommand } from "./review-command.js";
 import { simulateCommand } from "./simulate-command.js";
 import { validateCommand } from "./validate-command.js";
+import { verifyCommand } from "./verify-command.js";
 
 /**
  * The version in package.json, found by walking up from this module: it runs from `src/cli` under
@@ -115,6 +116,18 @@ function buildProgram(io: Io, state: { code: number }): Command {
     .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)", parseDateOption)
     .action(async (flags) => {
       state.code = await reviewCommand(flags, io);
+    });
+
+  program
+    .command("verify")
+    .description("ask Cloudflare to validate each compiled ruleset of a stack in a dry run (nothing is saved); needs CLOUDFLARE_API_TOKEN")
+    .option("--dir <dir>", "project folder (holds policies/ and Pulumi.<stack>.yaml)", ".")
+    .requiredOption("--stack <stack>", "the stack whose zones are verified")
+    .option("--now <date>", "the date that decides which set items have expired (YYYY-MM-DD)", parseDateOption)
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "github", "sarif"]).default("pretty"))
+    .option("--api-base <url>", "the rulesets API's address (default: CLOUDFLARE_API_BASE_URL, else the SDK's)")
+    .action(async (flags) => {
+      state.code = await verifyCommand(flags, io);
     });
 
   program

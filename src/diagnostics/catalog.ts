@@ -274,6 +274,24 @@ export const catalog = {
     summary: "Logging on a rule that is not skip",
     message: (action: string) => `'logging' applies to skip rules only (Cloudflare logs every '${action}' match); remove it.`,
   },
+  // BP560–BP569 — Cloudflare's own check of the compiled rulesets (`verify`, a dry run).
+  BP560: {
+    severity: "error",
+    summary: "Ruleset rejected by Cloudflare",
+    message: (phase: string, zone: string, code: string, detail: string, rule?: string) =>
+      `Cloudflare rejects the '${phase}' ruleset of zone '${zone}'${rule === undefined ? "" : ` at rule '${rule}'`} (error ${code}): ${detail}`,
+  },
+  BP561: {
+    severity: "error",
+    summary: "Ruleset not verified",
+    message: (phase: string, zone: string, reason: string) => `The '${phase}' ruleset of zone '${zone}' could not be verified: ${reason}.`,
+  },
+  BP562: {
+    severity: "warning",
+    summary: "Cloudflare message",
+    message: (phase: string, zone: string, code: string, detail: string, rule?: string) =>
+      `Cloudflare accepts the '${phase}' ruleset of zone '${zone}' with a message${rule === undefined ? "" : ` on rule '${rule}'`} (${code}): ${detail}`,
+  },
 
   // BP6xx — guards: findings beyond validity (src/guards). BP601–BP606 are guards: their level is set
   // per code in Pulumi.yaml (`bot-policy:guards`) and a rule may suppress them with a reason; the

@@ -35,8 +35,18 @@ export function checkStackZones(files: ProjectFiles): Diagnostic[] {
   return diagnostics;
 }
 
+/**
+ * The clashes of `checkStackZones` that involve one stack, each reported in that stack's file and
+ * naming the other: what a command that compiles or deploys this stack must refuse. A clash
+ * between two other stacks is theirs to fix.
+ */
+export function checkStackOwnsZones(files: ProjectFiles, stack: string): Diagnostic[] {
+  const file = stackFileName(stack);
+  return files.has(file) ? checkStackZones(files).filter((diagnostic) => diagnostic.file === file) : [];
+}
+
 /** Where `zones.<key>.zoneId` is written in a stack file (the file's start if it cannot be found). */
-function zoneIdPosition(text: string, file: string, zone: string): { file: string; line: number; column: number; length?: number } {
+export function zoneIdPosition(text: string, file: string, zone: string): { file: string; line: number; column: number; length?: number } {
   const source = parseYaml(file, text).source;
   if (!source) return { file, line: 1, column: 1 };
   const position = stackKeyLocator(source)(["zones", zone, "zoneId"]) ?? { line: 1, column: 1 };
