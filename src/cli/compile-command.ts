@@ -28,12 +28,15 @@ function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** `bot-policy compile --out DIR`: write each zone's ruleset bodies, Worker policy and Worker bundle. */
+/**
+ * `bot-policy compile --out DIR`: write each zone's ruleset bodies, Worker policy and Worker bundle.
+ * With `--stack`, a zone of the stack that another stack file also deploys is refused (BP170).
+ */
 export function compileCommand(flags: ProjectFlags & { out: string }, io: Io): number {
   const out = resolve(flags.out);
   // Refuse an --out that cannot be a folder before compiling, so the mistake is the only message.
   checkOutFolder(flags.out, out);
-  const compiled = compileForCommand(flags, io);
+  const compiled = compileForCommand(flags, io, { ownsZones: true });
   if (!compiled) return EXIT.findings;
   const { result } = compiled;
 

@@ -4,6 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { compileProject } from "../compile/compile-project.js";
 import type { CompiledProject, ProjectFiles } from "../model/project.js";
 import type { StackConfig } from "../model/stack.js";
+import { checkStackOwnsZones } from "../stack/check-stack-zones.js";
 import { stackFileName, stackFromFiles, stackNames } from "../stack/parse-stack-file.js";
 import { reportDiagnostics, UsageError, type Io } from "./io.js";
 import { readProjectFiles } from "./read-project-files.js";
@@ -52,12 +53,22 @@ function parseNow(text: string | undefined): Date {
   return new Date(`${text}T00:00:00Z`);
 }
 
+/** Options of `compileForCommand`. */
+export interface CompileForCommandOptions {
+  /**
+   * The command writes what the stack deploys (`compile`): a zone that another stack file also
+   * owns (BP170) is then an error, as it is for `validate` and the Pulumi program.
+   */
+  ownsZones?: boolean;
+}
+
 /**
  * Resolves the project, compiles it, and reports every diagnostic (stack file included). Returns
  * the result only when nothing failed, so a command can go on with it.
  */
-export function compileForCommand(flags: ProjectFlags, io: Io): { project: ProjectContext; result: CompiledProject } | undefined {
+export function compileForCommand(flags: ProjectFlags, io: Io, options: CompileForCommandOptions = {}): { project: ProjectContext; result: CompiledProject } | undefined {
   const project = resolveProject(flags);
+  if (options.ownsZones && flags.stack !== undefined) project.diagnostics.push(...checkStackOwnsZones(project.files, flags.stack));
   const result = hasErrors(project.diagnostics) ? undefined : compileProject(project);
   const diagnostics = [...project.diagnostics, ...(result?.diagnostics ?? [])];
   reportDiagnostics(io, diagnostics, "pretty", project.files);

@@ -5,6 +5,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ProjectFiles } from "../model/project.js";
 import type { StackConfig } from "../model/stack.js";
 import type { WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
+import { checkStackOwnsZones } from "../stack/check-stack-zones.js";
 import { createZoneResources, usesRiskIntelligence, type ZoneResources } from "./create-zone-resources.js";
 import { failOnErrors } from "./fail-on-errors.js";
 
@@ -33,7 +34,8 @@ export interface BotPolicyZone {
  * entry-point rulesets of every zone of the stack and, for zones with worker rules, the Worker
  * and its routes, all under one parent in `pulumi preview`. A team's own Pulumi program can
  * instantiate it; the shipped program (`src/infra/index.ts`) is a thin user of it. Invalid
- * policies or settings fail before any resource is declared, with located diagnostics.
+ * policies or settings, and a zone that another stack file of `files` also deploys (BP170), fail
+ * before any resource is declared, with located diagnostics.
  */
 export class BotPolicy extends pulumi.ComponentResource {
   /** Per zone key: its compiled plan and Cloudflare resources. */
@@ -42,7 +44,9 @@ export class BotPolicy extends pulumi.ComponentResource {
   constructor(name: string, args: BotPolicyArgs, options: pulumi.ComponentResourceOptions = {}) {
     super("bot-policy:index:BotPolicy", name, {}, options);
     const compiled = compileProject({ files: args.files, stack: args.stack, now: args.now ?? new Date() });
-    failOnErrors([...compiled.diagnostics, ...missingRiskKeys(compiled.plans, args)], args.files);
+    // Two stacks deploying one zone would fight over its entry points: refuse, naming both stack files.
+    const clashes = checkStackOwnsZones(args.files, args.stack.name);
+    failOnErrors([...clashes, ...compiled.diagnostics, ...missingRiskKeys(compiled.plans, args)], args.files);
 
     // Resources that existed before this component keep their identity (no replacement).
     const resourceOptions: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };

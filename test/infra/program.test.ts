@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -197,5 +198,28 @@ describe("the Pulumi program", () => {
     });
     // Without the setting, nothing is imported.
     expect(dev.rulesets.every((ruleset) => ruleset.importId === undefined)).toBe(true);
+  });
+});
+
+describe("the Pulumi program with two stacks on one zone", () => {
+  it("refuses to deploy, naming both stack files, before any resource", async () => {
+    // The example project plus a second stack file that deploys dev's 'shop' zone under another key.
+    const dir = mkdtempSync(join(tmpdir(), "bot-policy-program-"));
+    cpSync(join(repoRoot, "policies"), join(dir, "policies"), { recursive: true });
+    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml"]) cpSync(join(repoRoot, file), join(dir, file));
+    const shopId = zoneIdsOf("dev").shop!;
+    writeFileSync(join(dir, "Pulumi.staging.yaml"), `config:\n  bot-policy:accountId: "0123456789abcdef0123456789abcdef"\n  bot-policy:zones:\n    store:\n      zoneId: "${shopId}"\n      plan: enterprise\n`);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      vi.resetModules();
+      const registered = await installMocks("dev", { ...configOf("dev"), "bot-policy:riskIntelligenceApiKey": "k" }, ["bot-policy:riskIntelligenceApiKey"]);
+      await expect(import("../../src/infra/index.js")).rejects.toThrow(
+        `error BP170: Zone id '${shopId}' of 'Pulumi.dev.yaml' (zone 'shop') is also deployed by 'Pulumi.staging.yaml' (zone 'store')`,
+      );
+      expect(registered.filter((resource) => resource.type.startsWith("cloudflare:"))).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkStackZones } from "../../src/stack/check-stack-zones.js";
+import { checkStackOwnsZones, checkStackZones } from "../../src/stack/check-stack-zones.js";
 import { cli, makeProject, REPO_ROOT } from "../helpers/run-cli.js";
 
 function stackFile(zones: Record<string, string>): string {
@@ -57,6 +57,26 @@ describe("checkStackZones", () => {
       ["Pulumi.broken.yaml", "config: [\n"],
     ]);
     expect(checkStackZones(files)).toEqual([]);
+  });
+});
+
+describe("checkStackOwnsZones", () => {
+  const files = new Map([
+    ["Pulumi.dev.yaml", stackFile({ shop: api })],
+    ["Pulumi.prod.yaml", stackFile({ shop })],
+    ["Pulumi.staging.yaml", stackFile({ store: shop })],
+  ]);
+
+  it("reports a clash of the stack in its own file, naming the other", () => {
+    const found = checkStackOwnsZones(files, "prod");
+    expect(found.map((d) => [d.code, d.file])).toEqual([["BP170", "Pulumi.prod.yaml"]]);
+    expect(found[0]!.message).toContain("'Pulumi.prod.yaml' (zone 'shop') is also deployed by 'Pulumi.staging.yaml' (zone 'store')");
+    expect(checkStackOwnsZones(files, "org/bot-policy/staging").map((d) => d.file)).toEqual(["Pulumi.staging.yaml"]);
+  });
+
+  it("leaves out a clash between two other stacks, and a stack without a file", () => {
+    expect(checkStackOwnsZones(files, "dev")).toEqual([]);
+    expect(checkStackOwnsZones(files, "qa")).toEqual([]);
   });
 });
 
