@@ -97,6 +97,19 @@ describe("the shipped GitHub workflows", () => {
     expect(pulumi?.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
   });
 
+  it("asks Cloudflare to verify each stack in a dry run only where the token secret is set, and gives the token to that step alone", () => {
+    const preview = workflow("pull-request.yml").jobs.preview! as Job & { env?: Record<string, string> };
+    const verify = preview.steps.find((step) => step.run?.includes("dist/src/cli/main.js verify"))!;
+    expect(verify.run).toBe('node dist/src/cli/main.js verify --stack "$STACK" --format github');
+    expect(verify.env).toEqual({ CLOUDFLARE_API_TOKEN: "${{ secrets.CLOUDFLARE_API_TOKEN }}", STACK: "${{ matrix.stack }}" });
+    // `if:` cannot read `secrets`: the job maps "is it set" to an env variable, and the step tests that.
+    expect(preview.env).toEqual({ HAS_CLOUDFLARE_TOKEN: "${{ secrets.CLOUDFLARE_API_TOKEN != '' }}" });
+    expect(verify.if).toContain("env.HAS_CLOUDFLARE_TOKEN == 'true'");
+    expect(verify.if).not.toContain("secrets.");
+    const others = allSteps(workflow("pull-request.yml")).filter((step) => step !== verify);
+    expect(others.filter((step) => JSON.stringify(step).includes("CLOUDFLARE_API_TOKEN"))).toEqual([]);
+  });
+
   it("deploys dev on a push to main, then prod behind the protected environment, never two deploys of a stack at once", () => {
     const w = workflow("deploy.yml");
     expect(w.on.push).toEqual({ branches: ["main"] });
