@@ -4,7 +4,7 @@ import { sortDiagnostics, type DiagnosticFormat } from "../diagnostics/format-di
 import { compileProject } from "../compile/compile-project.js";
 import { checkStackOwnsZones } from "../stack/check-stack-zones.js";
 import { verdictDiagnostics } from "../verify/verdict-diagnostics.js";
-import { rulesetsOf, verifyRulesets, type VerifiedRuleset, type VerifyOptions } from "../verify/verify-rulesets.js";
+import { rulesetsOf, verifyRulesets, type VerifiedRuleset } from "../verify/verify-rulesets.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
 import { resolveProject, type ProjectFlags } from "./project-context.js";
 import { plural } from "./validate-command.js";
@@ -21,9 +21,9 @@ export interface VerifyFlags extends ProjectFlags {
  * `bot-policy verify --stack S`: compiles the project for the stack, then asks Cloudflare's
  * rulesets API to validate each zone's entry-point rulesets in a dry run (nothing is saved), and
  * reports the verdict per zone and phase. The token comes from `CLOUDFLARE_API_TOKEN`; without it
- * nothing is sent and the exit code is 2. `verifyOptions` lets tests shorten retries.
+ * nothing is sent and the exit code is 2.
  */
-export async function verifyCommand(flags: VerifyFlags, io: Io, env: NodeJS.ProcessEnv = process.env, verifyOptions: Partial<VerifyOptions> = {}): Promise<number> {
+export async function verifyCommand(flags: VerifyFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const apiToken = env.CLOUDFLARE_API_TOKEN;
   if (apiToken === undefined || apiToken.trim() === "") {
     throw new UsageError("CLOUDFLARE_API_TOKEN is not set: set it to a Cloudflare API token that may edit the zones' WAF and transform rules; nothing was sent.");
@@ -41,7 +41,7 @@ export async function verifyCommand(flags: VerifyFlags, io: Io, env: NodeJS.Proc
     return EXIT.findings;
   }
 
-  const verified = await verifyRulesets(rulesetsOf(compiled.plans), { ...verifyOptions, apiToken, ...(baseURL !== undefined ? { baseURL } : {}) });
+  const verified = await verifyRulesets(rulesetsOf(compiled.plans), { apiToken, ...(baseURL !== undefined ? { baseURL } : {}) });
   diagnostics.push(...verdictDiagnostics(verified, compiled.plans, project.files, flags.stack));
   report(io, flags, diagnostics, verified, project.files);
   return hasErrors(diagnostics) ? EXIT.findings : EXIT.ok;

@@ -1,4 +1,4 @@
-import type { Cloudflare as CloudflareClient } from "cloudflare";
+import type * as CloudflareSdk from "cloudflare";
 import type { PhaseUpdateParams } from "cloudflare/resources/rulesets/phases/phases";
 import type { RulesetBody, ZonePlan } from "../model/zone-plan.js";
 
@@ -36,7 +36,7 @@ export interface VerifyOptions {
   apiToken: string;
   /** The API's address (`…/client/v4`); unset: the SDK's own default. */
   baseURL?: string;
-  /** Retries of a request the SDK deems retryable (429, 5xx, connection errors); default 2. */
+  /** Retries of a request the SDK deems retryable (408, 409, 429, 5xx, no answer); default 2. */
   maxRetries?: number;
   /** How long to wait for one answer, in milliseconds; default one minute. */
   timeoutMs?: number;
@@ -55,8 +55,8 @@ export function rulesetsOf(plans: readonly ZonePlan[]): RulesetToVerify[] {
  */
 export async function verifyRulesets(rulesets: readonly RulesetToVerify[], options: VerifyOptions): Promise<VerifiedRuleset[]> {
   // Loaded here, not at the top: the SDK takes a noticeable time to load and only `verify` needs it.
-  const { default: Cloudflare } = await import("cloudflare");
-  const client = new Cloudflare({
+  const sdk = await import("cloudflare");
+  const client = new sdk.Cloudflare({
     apiToken: options.apiToken,
     // The SDK would also read these from the environment and send them as extra credentials.
     apiKey: null,
@@ -67,13 +67,13 @@ export async function verifyRulesets(rulesets: readonly RulesetToVerify[], optio
     ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
   });
   const verified: VerifiedRuleset[] = [];
-  for (const ruleset of rulesets) verified.push({ ...ruleset, verdict: await verifyOne(client, ruleset) });
+  for (const ruleset of rulesets) verified.push({ ...ruleset, verdict: await verifyOne(sdk, client, ruleset) });
   return verified;
 }
 
-async function verifyOne(client: CloudflareClient, { zoneId, body }: RulesetToVerify): Promise<RulesetVerdict> {
-  // The body goes as compiled, `kind` and `phase` included; the SDK's rule type is a union per
-  // action, which the compiled rules (checked against Cloudflare's shapes by the compile tests) fit.
+async function verifyOne(sdk: typeof CloudflareSdk, client: CloudflareSdk.Cloudflare, { zoneId, body }: RulesetToVerify): Promise<RulesetVerdict> {
+  // The body goes exactly as `compile` writes it, `kind` and `phase` included. The SDK types rules
+  // as a union per action; `RulesetRule` is one type for the few actions bot-policy emits.
   const params = { zone_id: zoneId, dry_run: true, ...body, rules: body.rules as PhaseUpdateParams["rules"] };
   let response: Response;
   try {
@@ -81,7 +81,7 @@ async function verifyOne(client: CloudflareClient, { zoneId, body }: RulesetToVe
     // `success` and `messages` are the verdict.
     response = await client.rulesets.phases.update(body.phase, params).asResponse();
   } catch (error) {
-    return verdictOfError(error, client.baseURL);
+    return verdictOfError(sdk, error, client.baseURL);
   }
   const text = await response.text();
   if (text.trim() === "") return { kind: "accepted", messages: [] };
@@ -95,8 +95,7 @@ async function verifyOne(client: CloudflareClient, { zoneId, body }: RulesetToVe
 }
 
 /** The SDK throws for an HTTP error status and for a request that got no answer. */
-async function verdictOfError(error: unknown, baseURL: string): Promise<RulesetVerdict> {
-  const { APIConnectionError, APIConnectionTimeoutError, APIError } = await import("cloudflare");
+function verdictOfError({ APIConnectionError, APIConnectionTimeoutError, APIError }: typeof CloudflareSdk, error: unknown, baseURL: string): RulesetVerdict {
   if (error instanceof APIConnectionTimeoutError) return { kind: "failed", reason: `the rulesets API at '${baseURL}' did not answer in time` };
   if (error instanceof APIConnectionError) return { kind: "failed", reason: `cannot reach the rulesets API at '${baseURL}': ${causeOf(error)}` };
   if (error instanceof APIError && error.status !== undefined) {
