@@ -38,7 +38,7 @@ export interface VerifyOptions {
   baseURL?: string;
   /** Retries of a request the SDK deems retryable (408, 409, 429, 5xx, no answer); default 2. */
   maxRetries?: number;
-  /** How long to wait for one answer, in milliseconds; default one minute. */
+  /** How long to wait for one answer, in milliseconds; default 30 seconds. */
   timeoutMs?: number;
 }
 
@@ -64,7 +64,7 @@ export async function verifyRulesets(rulesets: readonly RulesetToVerify[], optio
     userServiceKey: null,
     ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+    timeout: options.timeoutMs ?? 30_000,
   });
   const verified: VerifiedRuleset[] = [];
   for (const ruleset of rulesets) verified.push({ ...ruleset, verdict: await verifyOne(sdk, client, ruleset) });
@@ -72,9 +72,11 @@ export async function verifyRulesets(rulesets: readonly RulesetToVerify[], optio
 }
 
 async function verifyOne(sdk: typeof CloudflareSdk, client: CloudflareSdk.Cloudflare, { zoneId, body }: RulesetToVerify): Promise<RulesetVerdict> {
-  // The body goes exactly as `compile` writes it, `kind` and `phase` included. The SDK types rules
-  // as a union per action; `RulesetRule` is one type for the few actions bot-policy emits.
-  const params = { zone_id: zoneId, dry_run: true, ...body, rules: body.rules as PhaseUpdateParams["rules"] };
+  // The documented body of an entry-point update is its name, description and rules: `kind` and
+  // `phase` are implied by the address. The SDK types rules as a union per action; `RulesetRule` is
+  // one type for the few actions bot-policy emits.
+  const { name, description, rules } = body;
+  const params = { zone_id: zoneId, dry_run: true, name, description, rules: rules as PhaseUpdateParams["rules"] };
   let response: Response;
   try {
     // The raw answer, not the unwrapped `result`: a dry run's result is null, and the envelope's
