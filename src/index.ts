@@ -30,3 +30,6 @@ export type { ZonePlan, RulesetBody, RulesetRule, WorkerPolicy } from "./model/z
 export type { StackConfig, StackZone } from "./model/stack.js";
 export { parseExpression, printExpression, checkExpression, compileEvaluator } from "./rules/index.js";
 export type { Expr } from "./rules/index.js";
+export { rulesetsOf, verifyRulesets } from "./verify/verify-rulesets.js";
+export type { RulesetToVerify, RulesetVerdict, VerifiedRuleset, VerifyOptions } from "./verify/verify-rulesets.js";
+export { verdictDiagnostics } from "./verify/verdict-diagnostics.js";
