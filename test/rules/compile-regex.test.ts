@@ -99,8 +99,7 @@ describe("compileRegex refuses what Cloudflare rejects or would read differently
     ["(?P<n>a)(?P=n)", "back-references"],
     ["\\p{Greek}", "Unicode classes"],
     ["\\pL", "Unicode classes"],
-    ["(?u).", "Unicode mode"],
-    ["(?R)a$", "CRLF mode"],
+    ["(?mR)a$", "multi-line CRLF mode"],
     ["(?i)é", "case-insensitively"],
     ["(?i)\\x{E9}", "case-insensitively"],
     ["[é]", "non-ASCII character U+00E9"],
@@ -136,6 +135,73 @@ describe("compileRegex refuses what Cloudflare rejects or would read differently
     ["a\u202eb", "invisible character U+202E"],
     ["\ud800", "not well-formed Unicode"],
     [`"${"#".repeat(255)}`, "no raw string can hold"],
+  ];
+  it.each(REFUSED)("%j", (pattern, reason) => {
+    const compiled = compileRegex(pattern);
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.reason).toContain(reason);
+  });
+});
+
+describe("compileRegex: Unicode mode '(?u)', as Rust's regex reads it", () => {
+  // [pattern, value, matches?]
+  const CASES: Array<[string, string, boolean]> = [
+    // Cloudflare's own example (the url_decode function's documentation).
+    ["(?u)\\p{Hangul}+", "/\uD55C\uAD6D", true],
+    ["(?u)\\p{Hangul}+", "/korea", false],
+    // `.` and classes read whole characters; without (?u) they read bytes.
+    ["(?u)^.$", "é", true],
+    ["(?u)^.$", "😀", true],
+    ["(?u)^[^a]$", "é", true],
+    ["(?u)^[é-ü]+$", "éü", true],
+    ["(?u)^\\xE9$", "é", true],
+    ["(?u:é)+$", "éé", true],
+    // \d is \p{Nd}, \s is White_Space.
+    ["(?u)^\\d+$", "١٢", true],
+    ["(?u)^\\D$", "١", false],
+    ["(?u)^\\s$", "\u3000", true],
+    ["(?u)^\\S$", "\u3000", false],
+    ["(?u)^[\\s]$", "\u00a0", true],
+    // (?i) folds as Unicode says, only inside Unicode mode.
+    ["(?iu)^é$", "É", true],
+    ["(?iu)^k$", "\u212a", true],
+    ["(?i)k(?u)\\p{L}", "\u212aa", false],
+    ["(?i)k(?u)\\p{L}", "Ka", true],
+    // Names resolve loosely, as Rust's regex-syntax resolves them.
+    ["(?u)\\p{sc=greek}", "α", true],
+    ["(?u)\\p{Script = Greek}", "α", true],
+    ["(?u)\\p{Letter}", "α", true],
+    ["(?u)\\p{gc=Decimal_Number}", "7", true],
+    ["(?u)\\PL", "α", false],
+    ["(?u)\\P{L}", "7", true],
+    ["(?u)\\p{gc!=L}", "1", true],
+    ["(?u)\\p{Alphabetic}", "α", true],
+    ["(?u)[\\p{Greek}\\d]+$", "α٣", true],
+    ["(?u)\\P{ASCII}", "é", true],
+    ["(?u)\\P{ASCII}", "e", false],
+    // Unicode mode switched off again keeps ASCII meaning.
+    ["a(?-u:b)(?u)c", "abc", true],
+    ["(?u)(?-u:\\w)", "é", false],
+    // CRLF mode: `.` stops at \r (unless (?s)).
+    ["(?R)^a.b$", "a\rb", false],
+    ["(?Rs)^a.b$", "a\rb", true],
+    ["(?R)^a.b$", "a-b", true],
+  ];
+  it.each(CASES)("%j on %j is %s", (pattern, value, expected) => {
+    expect(matches(pattern, value)).toBe(expected);
+  });
+
+  const REFUSED: Array<[string, string]> = [
+    ["(?u)\\w", "Unicode word characters"],
+    ["(?u)\\b", "Unicode word boundary"],
+    ["(?u).(?-u).", "'.' outside Unicode mode"],
+    ["(?u)a(?-u)\\xE9", "The byte '\\xE9'"],
+    ["(?-u:[^a])(?u)b", "A negated class"],
+    ["(?u)\\p{scx=Greek}", "the Unicode property 'scx'"],
+    ["(?u)\\p{Hang}", "not a general category or script"],
+    ["(?u)\\p{sc=Lu}", "not a general category or script"],
+    ["(?u)[\\S]", "'\\S' inside a class"],
+    ["(?u)\\p{Greek", "no closing '}'"],
   ];
   it.each(REFUSED)("%j", (pattern, reason) => {
     const compiled = compileRegex(pattern);
