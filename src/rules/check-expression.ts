@@ -2,7 +2,7 @@ import type { Expr, FunctionName, IndexKey, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
 import { compileWildcard } from "./compile-wildcard.js";
 import { FIELD_NAMES, lookupField, type FieldInfo, type FieldType } from "./field-catalog.js";
-import { valueFormatOf, valueProblem, type ValueFormat } from "./field-values.js";
+import { valueFormatOf, valueProblem, type RulesValueFormat, type ValueFormat } from "./field-values.js";
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import { MAX_NESTING_DEPTH } from "./parse-expression.js";
 import type { RulesError } from "./rules-error.js";
@@ -583,7 +583,7 @@ function setItemProblem(type: Typed["type"], item: SetItem): string | undefined 
 }
 
 /** Why a literal cannot match a field of a fixed form (with the fix, when there is one). */
-function formatProblem(format: ValueFormat | undefined, value: string | number, inSet: boolean): string | undefined {
+function formatProblem(format: ValueFormat | RulesValueFormat | undefined, value: string | number, inSet: boolean): string | undefined {
   if (format === undefined) return undefined;
   // A CIDR is a range, valid only inside a set; outside one the type check already refused it.
   const problem = format === "ip" && !inSet && String(value).includes("/") ? undefined : valueProblem(format, value);

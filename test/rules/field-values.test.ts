@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { checkExpression } from "../../src/rules/check-expression.js";
+import { parseExpression } from "../../src/rules/parse-expression.js";
+
+/** The first error of an expression in a custom rule on an Enterprise zone, with the text it points at. */
+function firstError(text: string): { message: string; at: string } | undefined {
+  const parsed = parseExpression(text);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  const [error] = checkExpression(parsed.expr, { tier: "enterprise", context: "filter", allowWorkerFields: false });
+  return error === undefined ? undefined : { message: error.message, at: text.slice(error.start, error.end) };
+}
+
+describe("values of rules-only fields are checked against Cloudflare's documented forms", () => {
+  // [expression, the value pointed at, a fragment of the message]
+  it.each([
+    ['ip.src.continent eq "Europe"', '"Europe"', "a continent is one of the codes AF, AN, AS, EU, NA, OC, SA, or T1"],
+    ['ip.src.continent eq "eu"', '"eu"', "write 'EU'"],
+    ['ip.geoip.continent in {"AS" "XX"}', '"XX"', "never equals 'XX'"],
+    ['cf.verified_bot_category eq "search engine crawler"', '"search engine crawler"', "write 'Search Engine Crawler'"],
+    ['cf.verified_bot_category in {"AI Crawler" "Crawlers"}', '"Crawlers"', "exact, case-sensitive names"],
+    ['cf.waf.score.class eq "likely attack"', '"likely attack"', "write 'likely_attack'"],
+    ['cf.waf.score.class ne "bot"', '"bot"', "attack, likely_attack, likely_clean, clean"],
+    ['http.request.version eq "HTTP/2.0"', '"HTTP/2.0"', "write 'HTTP/2'"],
+    ['http.request.version eq "http/1.1"', '"http/1.1"', "write 'HTTP/1.1'"],
+    ['http.request.version in {"HTTP/1.0" "HTTP/1.2"}', '"HTTP/1.2"', "HTTP/1.0, HTTP/1.1, HTTP/2 or HTTP/3"],
+    ['http.request.uri.path eq "wp-login.php"', '"wp-login.php"', "write '/wp-login.php'"],
+    ['http.request.uri in {"/" "admin"}', '"admin"', "a request path starts with '/'"],
+    ['http.request.full_uri eq "www.example.com/"', '"www.example.com/"', "starts with 'http://' or 'https://'"],
+    ['http.request.full_uri eq "HTTPS://example.com/"', '"HTTPS://example.com/"', "write 'https://example.com/'"],
+    ['http.request.uri.path.extension eq ".php"', '".php"', "write 'php'"],
+    ['http.request.uri.path.extension in {"js" "PHP"}', '"PHP"', "lowercased and without the dot"],
+    ['ip.src.subdivision_1_iso_code eq "gb-eng"', '"gb-eng"', "write 'GB-ENG'"],
+    ['ip.src.subdivision_2_iso_code eq "England"', '"England"', "ISO 3166-2 code"],
+    ["cf.edge.server_port eq 70000", "70000", "a port is an integer from 1 to 65535"],
+  ])("%s", (text, at, fragment) => {
+    const error = firstError(text);
+    expect(error?.at).toBe(at);
+    expect(error?.message).toContain(fragment);
+  });
+
+  it.each([
+    'ip.src.continent in {"AF" "AN" "AS" "EU" "NA" "OC" "SA" "T1"}',
+    'cf.verified_bot_category in {"Search Engine Crawler" "Advertising & Marketing" "AI Search" "Other"}',
+    'cf.waf.score.class in {"attack" "likely_attack" "likely_clean" "clean"}',
+    'http.request.version in {"HTTP/1.0" "HTTP/1.1" "HTTP/2" "HTTP/3"}',
+    'http.request.uri.path eq "/" and http.request.uri eq "/a?b=c" and raw.http.request.uri.path ne "/x"',
+    'http.request.full_uri eq "https://example.com/" or http.request.full_uri eq "http://example.com/"',
+    'http.request.uri.path.extension in {"" "php" "tar" "mp3"}',
+    'ip.src.subdivision_1_iso_code in {"" "GB-ENG" "US-TX" "FR-75"}',
+    "cf.edge.server_port in {80 443 8080..8090}",
+    // Only equality and sets are checked: a substring or a pattern may be any text.
+    'http.request.uri.path contains "wp-" and http.request.version matches "^HTTP/1"',
+  ])("accepts %s", (text) => {
+    expect(firstError(text)).toBeUndefined();
+  });
+});
