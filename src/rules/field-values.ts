@@ -32,7 +32,9 @@ export type RulesValueFormat =
   | "full_uri"
   | "extension"
   | "subdivision"
-  | "port";
+  | "port"
+  | "lowercase"
+  | "uppercase";
 
 /** Rules-language fields whose values have a fixed form. */
 const FIELD_FORMATS: ReadonlyMap<string, ValueFormat | RulesValueFormat> = new Map<string, ValueFormat | RulesValueFormat>([
@@ -104,6 +106,9 @@ const MAX_ASN = 4294967295;
  */
 export function valueFormatOf(subject: Expr): ValueFormat | RulesValueFormat | undefined {
   if (subject.kind === "field") return subject.index === undefined ? FIELD_FORMATS.get(subject.name) : undefined;
+  // What lower()/upper() return has one case only (the functions' documentation): a literal in the other never matches.
+  if (subject.kind === "call" && subject.name === "lower") return "lowercase";
+  if (subject.kind === "call" && subject.name === "upper") return "uppercase";
   if (subject.kind !== "call" || subject.name !== "substring") return undefined;
   const [base, start, end] = subject.args;
   if (base?.kind !== "field" || base.name !== "cf.bot_management.ja4" || start?.kind !== "literal" || end?.kind !== "literal") return undefined;
@@ -150,6 +155,10 @@ export function valueProblem(format: ValueFormat | RulesValueFormat, value: stri
       return /^[a-z]{2}-[a-z0-9]{1,3}$/i.test(text)
         ? { reason: "Cloudflare gives region codes in uppercase", hint: `write '${text.toUpperCase()}'.` }
         : { reason: "a region is an ISO 3166-2 code such as 'GB-ENG'" };
+    case "lowercase":
+      return /[A-Z]/.test(text) ? { reason: "lower() gives lowercase text", hint: `write '${text.toLowerCase()}'.` } : undefined;
+    case "uppercase":
+      return /[a-z]/.test(text) ? { reason: "upper() gives uppercase text", hint: `write '${text.toUpperCase()}'.` } : undefined;
     case "port":
       // "The value is a port number in the range 1–65535."
       return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : { reason: "a port is an integer from 1 to 65535" };

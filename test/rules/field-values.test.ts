@@ -32,6 +32,11 @@ describe("values of rules-only fields are checked against Cloudflare's documente
     ['ip.src.subdivision_1_iso_code eq "gb-eng"', '"gb-eng"', "write 'GB-ENG'"],
     ['ip.src.subdivision_2_iso_code eq "England"', '"England"', "ISO 3166-2 code"],
     ["cf.edge.server_port eq 70000", "70000", "a port is an integer from 1 to 65535"],
+    // What lower()/upper() return has one case: found in a real rule (Dimasware/Cloudflare-WAF-Rules).
+    ['lower(http.user_agent) contains "Apache-HttpClient"', '"Apache-HttpClient"', "'lower(…)' never contains 'Apache-HttpClient': lower() gives lowercase text; write 'apache-httpclient'"],
+    ['upper(http.request.uri.query) eq "a"', '"a"', "upper() gives uppercase text; write 'A'"],
+    ['lower(http.host) strict wildcard "*.Example.com"', '"*.Example.com"', "write '*.example.com'"],
+    ['lower(http.host) in {"a" "B"}', '"B"', "never equals 'B'"],
   ])("%s", (text, at, fragment) => {
     const error = firstError(text);
     expect(error?.at).toBe(at);
@@ -50,6 +55,8 @@ describe("values of rules-only fields are checked against Cloudflare's documente
     "cf.edge.server_port in {80 443 8080..8090}",
     // Only equality and sets are checked: a substring or a pattern may be any text.
     'http.request.uri.path contains "wp-" and http.request.version matches "^HTTP/1"',
+    // A case-insensitive wildcard and a regex may hold either case.
+    'lower(http.host) wildcard "*.Example.com" and lower(http.user_agent) matches "\\S+" and upper(http.request.uri.query) contains "$_POST["',
   ])("accepts %s", (text) => {
     expect(firstError(text)).toBeUndefined();
   });
