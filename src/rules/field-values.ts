@@ -69,11 +69,12 @@ const FIELD_FORMATS: ReadonlyMap<string, ValueFormat | RulesValueFormat> = new M
 const CONTINENTS = ["AF", "AN", "AS", "EU", "NA", "OC", "SA", "T1"];
 
 /**
- * `cf.verified_bot_category`: the "String value" column of Cloudflare's Verified Bot Categories
- * page (cloudflare-docs `src/content/docs/bots/reference/verified-bot-categories.mdx`).
+ * `cf.verified_bot_category`: the "String value" of each category on Cloudflare's Verified bots
+ * page (cloudflare-docs `src/content/docs/bots/concepts/bot/verified-bots/index.mdx`, where the
+ * field links; `Archiver` is newer than the older reference page's list).
  */
 const VERIFIED_BOT_CATEGORIES = [
-  "Academic Research", "Accessibility", "Advertising & Marketing", "Aggregator", "AI Assistant", "AI Crawler", "AI Search", "Feed Fetcher",
+  "Academic Research", "Accessibility", "Advertising & Marketing", "Aggregator", "AI Assistant", "AI Crawler", "AI Search", "Archiver", "Feed Fetcher",
   "Monitoring & Analytics", "Page Preview", "Search Engine Crawler", "Search Engine Optimization", "Security", "Social Media Marketing",
   "Webhooks", "Other",
 ];

@@ -45,7 +45,7 @@ describe("values of rules-only fields are checked against Cloudflare's documente
 
   it.each([
     'ip.src.continent in {"AF" "AN" "AS" "EU" "NA" "OC" "SA" "T1"}',
-    'cf.verified_bot_category in {"Search Engine Crawler" "Advertising & Marketing" "AI Search" "Other"}',
+    'cf.verified_bot_category in {"Search Engine Crawler" "Advertising & Marketing" "AI Search" "Archiver" "Other"}',
     'cf.waf.score.class in {"attack" "likely_attack" "likely_clean" "clean"}',
     'http.request.version in {"HTTP/1.0" "HTTP/1.1" "HTTP/2" "HTTP/3"}',
     'http.request.uri.path eq "/" and http.request.uri eq "/a?b=c" and raw.http.request.uri.path ne "/x"',
