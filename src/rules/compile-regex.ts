@@ -27,13 +27,17 @@ import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode
  *   while what would match part of a character (`.`, `[^…]`, `\D`, `\xE9`) is refused.
  * - `(?R)` (CRLF mode): `.` stops at `\r` too.
  *
+ * - A bracketed class outside Unicode mode is computed as a set of bytes, as Rust computes it
+ *   (nested classes, `&&`, `--`, `~~`, negation, ASCII folding under `(?i)`), and written out
+ *   byte range by byte range: RE2 has no set operations, and never sees a class it could fold.
+ *
  * Refused, each with a reason: what Rust rejects in this configuration (look-around,
  * back-references, `\p{…}`, non-ASCII in a class or under `(?i)`, all outside Unicode mode), and
  * what RE2 cannot express or would read differently: `\w` and `\b` in Unicode mode (Rust's word
  * table is not RE2's), `^`/`$` under `(?mR)`, Script_Extensions and other by-value properties
- * (and a Unicode-version gap between the two engines' tables remains), class set operations
- * (`&&`, `--`, `~~`) and nested classes, `\<`, `\>`, `\b{…}`, counted repetition above 1000, a
- * byte escape above `\x7F` in a class under `(?i)`, whitespace or `#` in a class under `(?x)`.
+ * (and a Unicode-version gap between the two engines' tables remains), class set operations and
+ * nested classes in Unicode mode, `\<`, `\>`, `\b{…}`, counted repetition above 1000,
+ * whitespace or `#` in a class under `(?x)`.
  * Refused so that the printed rule shows what it means: control and invisible format characters
  * (write `\t` or `\x{HH}`), lone surrogates, and `"` followed by 255 `#` (no raw string holds it).
  * Remaining differences, all in what is accepted, never in what matches: Cloudflare limits the
@@ -88,6 +92,70 @@ const POSIX_CLASSES = new Set([
 /** Unicode White_Space, which `(?x)` ignores (Rust's `char::is_whitespace`). */
 const WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u;
 const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_.[\]]*$/;
+
+/** A set of bytes built from inclusive ranges. */
+function byteSet(...ranges: Array<[number, number]>): Uint8Array {
+  const set = new Uint8Array(256);
+  for (const [from, to] of ranges) set.fill(1, from, to + 1);
+  return set;
+}
+
+/** Rust's ASCII classes (`[[:alpha:]]`…), as byte sets. */
+const POSIX_SETS: Readonly<Record<string, Uint8Array>> = {
+  alnum: byteSet([0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]),
+  alpha: byteSet([0x41, 0x5a], [0x61, 0x7a]),
+  ascii: byteSet([0x00, 0x7f]),
+  blank: byteSet([0x09, 0x09], [0x20, 0x20]),
+  cntrl: byteSet([0x00, 0x1f], [0x7f, 0x7f]),
+  digit: byteSet([0x30, 0x39]),
+  graph: byteSet([0x21, 0x7e]),
+  lower: byteSet([0x61, 0x7a]),
+  print: byteSet([0x20, 0x7e]),
+  punct: byteSet([0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]),
+  space: byteSet([0x09, 0x0d], [0x20, 0x20]),
+  upper: byteSet([0x41, 0x5a]),
+  word: byteSet([0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]),
+  xdigit: byteSet([0x30, 0x39], [0x41, 0x46], [0x61, 0x66]),
+};
+
+/** `\d`, `\w`, `\s` without Unicode mode (ASCII; `\s` includes `\x0B`), and their negations over all bytes. */
+const PERL_SETS: Readonly<Record<string, Uint8Array>> = Object.fromEntries(
+  (["d", "w", "s"] as const).flatMap((letter) => {
+    const set = POSIX_SETS[letter === "d" ? "digit" : letter === "w" ? "word" : "space"] as Uint8Array;
+    return [
+      [letter, set],
+      [letter.toUpperCase(), set.map((member) => 1 - member)],
+    ];
+  }),
+);
+
+function addAll(set: Uint8Array, members: Uint8Array): void {
+  members.forEach((member, byte) => {
+    if (member === 1) set[byte] = 1;
+  });
+}
+
+/** Simple case folding without Unicode mode: ASCII letters only. */
+function foldAscii(set: Uint8Array): void {
+  for (let upper = 0x41; upper <= 0x5a; upper++) {
+    if (set[upper] === 1 || set[upper + 0x20] === 1) set[upper] = set[upper + 0x20] = 1;
+  }
+}
+
+/** A byte set as an RE2 class; already folded, so RE2 must not fold it again (`(?-i:…)`). */
+function printByteSet(set: Uint8Array, caseInsensitive: boolean): string {
+  let body = "";
+  for (let byte = 0; byte < 256; byte++) {
+    if (set[byte] !== 1) continue;
+    let end = byte;
+    while (end + 1 < 256 && set[end + 1] === 1) end++;
+    body += end === byte ? hex(byte) : `${hex(byte)}-${hex(end)}`;
+    byte = end;
+  }
+  // An empty class (`[a&&b]`) matches nothing, which RE2 writes as the complement of everything.
+  const cls = body === "" ? "[^\\x{00}-\\x{10FFFF}]" : `[${body}]`;
+  return caseInsensitive ? `(?-i:${cls})` : cls;
+}
 
 /** Unicode White_Space, what `\s` means in Unicode mode (Rust's `perl_space` table), as RE2 class items. */
 const UNICODE_WHITE_SPACE = "\\x{09}-\\x{0D}\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
@@ -580,16 +648,21 @@ class Translator {
     return kept.replace(/-$/, "").replace(/^-$/, "");
   }
 
-  /** A bracketed class, translated item by item; refuses what RE2 would read differently. */
+  /**
+   * A bracketed class. Outside Unicode mode it is a set of bytes, computed here as Rust computes it
+   * (nested classes, `&&`, `--`, `~~`, negation, ASCII case folding) and written out byte by byte;
+   * in Unicode mode it is translated item by item, refusing what RE2 would read differently.
+   */
   private characterClass(): string {
+    if (!this.flags.unicode) {
+      const set = this.byteClass();
+      if (this.codepoints && set.subarray(0x80).some((member) => member === 1)) this.refuseByteForm("A class that can match a byte above \\x7F");
+      return printByteSet(set, this.flags.caseInsensitive);
+    }
     const p = this.pattern;
     this.i++;
     let out = "[";
-    if (this.bytesOverCodepoints && this.flags.caseInsensitive) {
-      throw new Refusal("a class under (?i) outside Unicode mode, in a pattern that also uses '(?u)', is not supported by bot-policy's engine");
-    }
     if (p[this.i] === "^") {
-      if (this.bytesOverCodepoints) this.refuseByteForm("A negated class");
       out += "^";
       this.i++;
     }
@@ -605,16 +678,15 @@ class Translator {
       if (c === "[") {
         const posix = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(this.i));
         if (posix === null || !POSIX_CLASSES.has(posix[2] as string)) {
-          throw new Refusal("nested character classes are not supported by bot-policy's engine (escape '[' as '\\[')");
+          throw new Refusal("nested character classes in Unicode mode are not supported by bot-policy's engine (escape '[' as '\\[')");
         }
-        if (posix[1] === "^" && this.bytesOverCodepoints) this.refuseByteForm("A negated ASCII class");
         out += posix[0];
         this.i += posix[0].length;
         continue;
       }
       const two = p.slice(this.i, this.i + 2);
       if (two === "&&" || two === "--" || two === "~~") {
-        throw new Refusal(`class set operations ('${two}') are not supported by bot-policy's engine`);
+        throw new Refusal(`class set operations ('${two}') in Unicode mode are not supported by bot-policy's engine`);
       }
       if (this.flags.verbose && (WHITE_SPACE.test(c) || c === "#")) {
         throw new Refusal("whitespace and '#' inside a class are ambiguous in verbose mode (?x); escape them");
@@ -636,29 +708,106 @@ class Translator {
     }
   }
 
-  /** One class member: a byte value (0x00-0xFF), or RE2 text for `\d`, `\s`… */
+  /** One member of a class in Unicode mode: a code point, or RE2 text for `\d`, `\p{…}`… */
   private classItem(): { kind: "value"; value: number } | { kind: "raw"; text: string } {
     const p = this.pattern;
-    let value: number;
-    let isByte = false;
     if (p[this.i] === "\\") {
       const escaped = this.readEscape(true);
-      if (escaped.kind === "raw") return escaped;
-      value = escaped.value;
-      isByte = escaped.kind === "byte";
-    } else {
-      value = p.codePointAt(this.i) as number;
-      this.i += value > 0xffff ? 2 : 1;
+      // In Unicode mode a class holds code points, `\xHH` included.
+      return escaped.kind === "raw" ? escaped : { kind: "value", value: escaped.value };
     }
-    // In Unicode mode a class holds code points, `\xHH` included.
-    if (value >= 0x80 && this.flags.unicode) return { kind: "value", value };
-    if (value >= 0x80 && !isByte) {
+    const value = p.codePointAt(this.i) as number;
+    this.i += value > 0xffff ? 2 : 1;
+    return { kind: "value", value };
+  }
+
+  /** A bracketed class outside Unicode mode, at its '[': the set of bytes it matches. */
+  private byteClass(): Uint8Array {
+    const p = this.pattern;
+    this.i++;
+    const negated = p[this.i] === "^";
+    if (negated) this.i++;
+    // Rust's precedence: ranges, then union, then `&&`/`--`/`~~` left to right, then negation.
+    let set = this.byteUnion(true);
+    for (;;) {
+      if (this.i >= p.length) throw new Refusal("it has an unclosed '['");
+      if (p[this.i] === "]") break;
+      const operator = p.slice(this.i, this.i + 2);
+      this.i += 2;
+      const right = this.byteUnion(false);
+      set = set.map((member, byte) => {
+        const other = right[byte] as number;
+        return operator === "&&" ? member & other : operator === "--" ? member & (1 - other) : member ^ other;
+      });
+    }
+    this.i++;
+    // Each bracket folds its own members (ASCII only, as without Unicode mode) before its negation.
+    if (this.flags.caseInsensitive) foldAscii(set);
+    return negated ? set.map((member) => 1 - member) : set;
+  }
+
+  /** Class members up to the class's ']' or a set operator; `first`: a ']' here is a literal. */
+  private byteUnion(first: boolean): Uint8Array {
+    const p = this.pattern;
+    const set = new Uint8Array(256);
+    for (let atStart = first; ; atStart = false) {
+      if (this.i >= p.length) throw new Refusal("it has an unclosed '['");
+      const c = p[this.i] as string;
+      const two = p.slice(this.i, this.i + 2);
+      if ((c === "]" && !atStart) || two === "&&" || two === "--" || two === "~~") return set;
+      if (this.flags.verbose && (WHITE_SPACE.test(c) || c === "#")) {
+        throw new Refusal("whitespace and '#' inside a class are ambiguous in verbose mode (?x); escape them");
+      }
+      if (c === "[") {
+        // `[:alpha:]` names an ASCII class; any other '[' opens a nested class (as in Rust).
+        const posix = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(this.i));
+        const members = posix === null ? undefined : POSIX_SETS[posix[2] as string];
+        if (posix !== null && members !== undefined) {
+          this.i += posix[0].length;
+          addAll(set, posix[1] === "^" ? members.map((member) => 1 - member) : members);
+        } else {
+          addAll(set, this.byteClass());
+        }
+        continue;
+      }
+      const low = this.byteAtom();
+      if (low instanceof Uint8Array) {
+        addAll(set, low);
+        continue;
+      }
+      if (p[this.i] === "-" && p[this.i + 1] !== "]" && p[this.i + 1] !== "-" && this.i + 1 < p.length) {
+        this.i++;
+        const high = this.byteAtom();
+        if (high instanceof Uint8Array) throw new Refusal("a class range cannot end in a class such as '\\d'");
+        if (high < low) throw new Refusal("a class range has its bounds reversed");
+        set.fill(1, low, high + 1);
+      } else {
+        set[low] = 1;
+      }
+    }
+  }
+
+  /** One member of a byte class: a byte value, or the set of `\d`, `\w`, `\s` and their negations. */
+  private byteAtom(): number | Uint8Array {
+    const p = this.pattern;
+    if (p[this.i] === "\\") {
+      const perl = PERL_SETS[p[this.i + 1] as string];
+      if (perl !== undefined) {
+        this.i += 2;
+        return perl;
+      }
+      const escaped = this.readEscape(true);
+      if (escaped.kind === "raw") throw new Refusal(`'${escaped.text}' is not supported inside a class`);
+      if (escaped.value >= 0x80 && escaped.kind !== "byte") {
+        throw new Refusal(`a character class cannot hold the non-ASCII character ${describe(escaped.value)} outside Unicode mode (use an alternation, or '(?u)')`);
+      }
+      return escaped.value;
+    }
+    const value = p.codePointAt(this.i) as number;
+    this.i += value > 0xffff ? 2 : 1;
+    if (value >= 0x80) {
       throw new Refusal(`a character class cannot hold the non-ASCII character ${describe(value)} outside Unicode mode (use an alternation, or '(?u)')`);
     }
-    if (value >= 0x80 && this.codepoints) this.refuseByteForm(`The byte '\\x${value.toString(16).toUpperCase()}'`);
-    if (value >= 0x80 && this.flags.caseInsensitive) {
-      throw new Refusal("a byte above \\x7F inside a class under (?i) is not supported by bot-policy's engine");
-    }
-    return { kind: "value", value };
+    return value;
   }
 }
