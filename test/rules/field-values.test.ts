@@ -37,6 +37,9 @@ describe("values of rules-only fields are checked against Cloudflare's documente
     ['upper(http.request.uri.query) eq "a"', '"a"', "upper() gives uppercase text; write 'A'"],
     ['lower(http.host) strict wildcard "*.Example.com"', '"*.Example.com"', "write '*.example.com'"],
     ['lower(http.host) in {"a" "B"}', '"B"', "never equals 'B'"],
+    // A Bool field is a condition by itself: compared with a string it is refused, with the fix.
+    ['ssl eq "on"', "ssl", "Field 'ssl' is Bool: use it as a condition by itself"],
+    ['cf.client.bot eq "true"', "cf.client.bot", "Field 'cf.client.bot' is Bool"],
   ])("%s", (text, at, fragment) => {
     const error = firstError(text);
     expect(error?.at).toBe(at);
