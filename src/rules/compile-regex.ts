@@ -37,7 +37,7 @@ import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode
  * table is not RE2's), `^`/`$` under `(?mR)`, Script_Extensions and other by-value properties
  * (and a Unicode-version gap between the two engines' tables remains), class set operations and
  * nested classes in Unicode mode, `\<`, `\>`, `\b{…}`, counted repetition above 1000,
- * whitespace or `#` in a class under `(?x)`.
+ * whitespace or `#` in a Unicode-mode class under `(?x)`.
  * Refused so that the printed rule shows what it means: control and invisible format characters
  * (write `\t` or `\x{HH}`), lone surrogates, and `"` followed by 255 `#` (no raw string holds it).
  * Remaining differences, all in what is accepted, never in what matches: Cloudflare limits the
@@ -352,18 +352,25 @@ class Translator {
 
   /** In `(?x)` mode, skips whitespace and `#` comments (up to a newline). */
   private skipVerbose(): void {
-    if (!this.flags.verbose) return;
+    this.i = this.verboseEnd(this.i);
+  }
+
+  /** Where the insignificant text from `from` ends: whitespace and comments in `(?x)` mode, nothing otherwise. */
+  private verboseEnd(from: number): number {
+    if (!this.flags.verbose) return from;
     const p = this.pattern;
-    while (this.i < p.length) {
-      const c = p[this.i] as string;
+    let i = from;
+    while (i < p.length) {
+      const c = p[i] as string;
       if (WHITE_SPACE.test(c)) {
-        this.i++;
+        i++;
       } else if (c === "#") {
-        while (this.i < p.length && p[this.i] !== "\n") this.i++;
+        while (i < p.length && p[i] !== "\n") i++;
       } else {
-        return;
+        break;
       }
     }
+    return i;
   }
 
   /** A literal character outside a class: its UTF-8 bytes, never folded beyond ASCII. */
@@ -751,13 +758,11 @@ class Translator {
     const p = this.pattern;
     const set = new Uint8Array(256);
     for (let atStart = first; ; atStart = false) {
+      this.skipVerbose();
       if (this.i >= p.length) throw new Refusal("it has an unclosed '['");
       const c = p[this.i] as string;
       const two = p.slice(this.i, this.i + 2);
       if ((c === "]" && !atStart) || two === "&&" || two === "--" || two === "~~") return set;
-      if (this.flags.verbose && (WHITE_SPACE.test(c) || c === "#")) {
-        throw new Refusal("whitespace and '#' inside a class are ambiguous in verbose mode (?x); escape them");
-      }
       if (c === "[") {
         // `[:alpha:]` names an ASCII class; any other '[' opens a nested class (as in Rust).
         const posix = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(this.i));
@@ -775,8 +780,11 @@ class Translator {
         addAll(set, low);
         continue;
       }
-      if (p[this.i] === "-" && p[this.i + 1] !== "]" && p[this.i + 1] !== "-" && this.i + 1 < p.length) {
-        this.i++;
+      // In verbose mode whitespace is insignificant around '-' too (Rust's bump_space/peek_space).
+      this.skipVerbose();
+      const afterDash = this.verboseEnd(this.i + 1);
+      if (p[this.i] === "-" && p[afterDash] !== "]" && p[afterDash] !== "-" && afterDash < p.length) {
+        this.i = afterDash;
         const high = this.byteAtom();
         if (high instanceof Uint8Array) throw new Refusal("a class range cannot end in a class such as '\\d'");
         if (high < low) throw new Refusal("a class range has its bounds reversed");

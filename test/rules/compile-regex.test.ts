@@ -66,6 +66,10 @@ describe("compileRegex: Cloudflare's meaning (Rust regex, Unicode mode off, matc
     ["(?x) ^ a  b  c $ # three letters", "abc", true],
     ["(?x)^a\\ b$", "a b", true],
     ["(?x)^a{ 2 }$", "aa", true],
+    // ...inside classes too, around '-' as well (a class is never ambiguous in Rust's verbose mode).
+    ["(?x)^[ a - c ]+$", "abc", true],
+    ["(?x)^[ a ]$", " ", false],
+    ["(?x)^[\\ ]$", " ", true],
     // Flags are scoped to their group.
     ["(?i:A)b", "aB", false],
     ["(?i:A)b", "ab", true],
@@ -146,7 +150,7 @@ describe("compileRegex refuses what Cloudflare rejects or would read differently
     ["\\x{D800}", "not a valid Unicode scalar value"],
     ["\\x{110000}", "not a valid Unicode scalar value"],
     ["\\xZZ", "not a valid Unicode scalar value"],
-    ["(?x)[ a]", "verbose mode"],
+    ["(?xu)[ a]", "verbose mode"],
     // What a printed rule could not show.
     ["a\tb", "invisible character U+0009"],
     ["a\nb", "invisible character U+000A"],
