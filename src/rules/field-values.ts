@@ -1,7 +1,8 @@
 /**
  * The value validators of the Rules-language fields whose values have a fixed form (JA3, JA4 and
  * its sections, country, AS number, method, IP, and fields only raw expressions read: continent,
- * verified bot category, WAF score class, HTTP version, path, full URI, extension, region, port).
+ * WAF score class, HTTP version, URI, full URI, extension, region, port; plus the verified bot
+ * category and the path, for lowering).
  * One implementation, used by the type checker (for
  * raw expressions and lowered conditions alike) and by lowering (for located policy diagnostics).
  * No Node APIs: the Worker runs it too.
@@ -36,7 +37,12 @@ export type RulesValueFormat =
   | "lowercase"
   | "uppercase";
 
-/** Rules-language fields whose values have a fixed form. */
+/**
+ * Rules-language fields whose values have a fixed form. The rules-only formats are keyed only to
+ * fields no policy field stands for: a policy's `when:` values are checked by lowering, with their
+ * own codes, before the condition reaches the type checker (`verified_bot_category` and `path` are
+ * policy fields, so their forms are here for lowering to use, not keyed below).
+ */
 const FIELD_FORMATS: ReadonlyMap<string, ValueFormat | RulesValueFormat> = new Map<string, ValueFormat | RulesValueFormat>([
   ["cf.bot_management.ja3_hash", "ja3"],
   ["cf.bot_management.ja4", "ja4"],
@@ -48,10 +54,8 @@ const FIELD_FORMATS: ReadonlyMap<string, ValueFormat | RulesValueFormat> = new M
   ["ip.src", "ip"],
   ["ip.src.continent", "continent"],
   ["ip.geoip.continent", "continent"],
-  ["cf.verified_bot_category", "verified_bot_category"],
   ["cf.waf.score.class", "waf_score_class"],
   ["http.request.version", "http_version"],
-  ["http.request.uri.path", "path"],
   ["raw.http.request.uri.path", "path"],
   ["http.request.uri", "path"],
   ["raw.http.request.uri", "path"],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/rules/check-expression.js";
+import { valueProblem } from "../../src/rules/field-values.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 
 /** The first error of an expression in a custom rule on an Enterprise zone, with the text it points at. */
@@ -16,14 +17,12 @@ describe("values of rules-only fields are checked against Cloudflare's documente
     ['ip.src.continent eq "Europe"', '"Europe"', "a continent is one of the codes AF, AN, AS, EU, NA, OC, SA, or T1"],
     ['ip.src.continent eq "eu"', '"eu"', "write 'EU'"],
     ['ip.geoip.continent in {"AS" "XX"}', '"XX"', "never equals 'XX'"],
-    ['cf.verified_bot_category eq "search engine crawler"', '"search engine crawler"', "write 'Search Engine Crawler'"],
-    ['cf.verified_bot_category in {"AI Crawler" "Crawlers"}', '"Crawlers"', "exact, case-sensitive names"],
     ['cf.waf.score.class eq "likely attack"', '"likely attack"', "write 'likely_attack'"],
     ['cf.waf.score.class ne "bot"', '"bot"', "attack, likely_attack, likely_clean, clean"],
     ['http.request.version eq "HTTP/2.0"', '"HTTP/2.0"', "write 'HTTP/2'"],
     ['http.request.version eq "http/1.1"', '"http/1.1"', "write 'HTTP/1.1'"],
     ['http.request.version in {"HTTP/1.0" "HTTP/1.2"}', '"HTTP/1.2"', "HTTP/1.0, HTTP/1.1, HTTP/2 or HTTP/3"],
-    ['http.request.uri.path eq "wp-login.php"', '"wp-login.php"', "write '/wp-login.php'"],
+    ['raw.http.request.uri.path eq "wp-login.php"', '"wp-login.php"', "write '/wp-login.php'"],
     ['http.request.uri in {"/" "admin"}', '"admin"', "a request path starts with '/'"],
     ['http.request.full_uri eq "www.example.com/"', '"www.example.com/"', "starts with 'http://' or 'https://'"],
     ['http.request.full_uri eq "HTTPS://example.com/"', '"HTTPS://example.com/"', "write 'https://example.com/'"],
@@ -48,10 +47,11 @@ describe("values of rules-only fields are checked against Cloudflare's documente
 
   it.each([
     'ip.src.continent in {"AF" "AN" "AS" "EU" "NA" "OC" "SA" "T1"}',
-    'cf.verified_bot_category in {"Search Engine Crawler" "Advertising & Marketing" "AI Search" "Archiver" "Other"}',
     'cf.waf.score.class in {"attack" "likely_attack" "likely_clean" "clean"}',
     'http.request.version in {"HTTP/1.0" "HTTP/1.1" "HTTP/2" "HTTP/3"}',
-    'http.request.uri.path eq "/" and http.request.uri eq "/a?b=c" and raw.http.request.uri.path ne "/x"',
+    'raw.http.request.uri.path eq "/" and http.request.uri eq "/a?b=c" and raw.http.request.uri.path ne "/x"',
+    // Fields behind a policy field are checked when a policy is lowered, not here.
+    'http.request.uri.path eq "x" or cf.verified_bot_category eq "x"',
     'http.request.full_uri eq "https://example.com/" or http.request.full_uri eq "http://example.com/"',
     'http.request.uri.path.extension in {"" "php" "tar" "mp3"}',
     'ip.src.subdivision_1_iso_code in {"" "GB-ENG" "US-TX" "FR-75"}',
@@ -62,5 +62,25 @@ describe("values of rules-only fields are checked against Cloudflare's documente
     'lower(http.host) wildcard "*.Example.com" and lower(http.user_agent) matches "\\S+" and upper(http.request.uri.query) contains "$_POST["',
   ])("accepts %s", (text) => {
     expect(firstError(text)).toBeUndefined();
+  });
+});
+
+describe("the forms of policy fields' values, for lowering to use", () => {
+  it.each<[Parameters<typeof valueProblem>[0], string, string | undefined]>([
+    ["verified_bot_category", "search engine crawler", "write 'Search Engine Crawler'."],
+    ["verified_bot_category", "Crawlers", undefined],
+    ["path", "wp-login.php", "write '/wp-login.php'."],
+  ])("refuses %s '%s'", (format, value, hint) => {
+    const problem = valueProblem(format, value);
+    expect(problem).toBeDefined();
+    expect(problem?.hint).toBe(hint);
+  });
+
+  it.each<[Parameters<typeof valueProblem>[0], string]>([
+    ["verified_bot_category", "Archiver"],
+    ["verified_bot_category", "Advertising & Marketing"],
+    ["path", "/"],
+  ])("accepts %s '%s'", (format, value) => {
+    expect(valueProblem(format, value)).toBeUndefined();
   });
 });
