@@ -2,7 +2,7 @@ import type { Expr, FunctionName, IndexKey, Literal, SetItem } from "./ast.js";
 import { compileRegex } from "./compile-regex.js";
 import { compileWildcard } from "./compile-wildcard.js";
 import { FIELD_NAMES, lookupField, type FieldInfo, type FieldType } from "./field-catalog.js";
-import { valueFormatOf, valueProblem, type ValueFormat } from "./field-values.js";
+import { valueFormatOf, valueProblem, type RulesValueFormat, type ValueFormat } from "./field-values.js";
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import { MAX_NESTING_DEPTH } from "./parse-expression.js";
 import type { RulesError } from "./rules-error.js";
@@ -177,7 +177,7 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
       report(errors, node, "'[*]' is only allowed inside any(…) or all(…), or as a function's first argument.");
       return undefined;
     }
-    if (base.mapped && key === "*") {
+    if (base.mapped && key === "*" && containerOf(base.type) === undefined) {
       // `f(x[*])[*]`: a function of a `[*]` value returns an array, which `[*]` reads element by element again.
       return base;
     }
@@ -208,7 +208,8 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
     }
     const base = check(node.base, scope);
     if (base === undefined) return undefined;
-    if (base.mapped && node.key === "*" && node.base.kind !== "call") {
+    // `x[*][*]` flattens nested containers (`Array<Array<String>>`), as the engine's index chain does.
+    if (base.mapped && node.key === "*" && node.base.kind !== "call" && containerOf(base.type) === undefined) {
       report(errors, node, "'[*]' cannot follow another '[*]' except on a function's result.");
       return undefined;
     }
@@ -307,6 +308,11 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
         if (!compiled.ok) {
           const what = node.op === "matches" ? "regular expression" : "wildcard pattern";
           report(errors, right, `Invalid ${what}: ${compiled.reason}.`);
+          return undefined;
+        }
+        const caseMisfit = caseProblem(node.op, node.left, literal.value);
+        if (caseMisfit !== undefined) {
+          report(errors, right, `${describe(node.left)} never contains '${literal.value}': ${caseMisfit}.`);
           return undefined;
         }
         break;
@@ -583,12 +589,22 @@ function setItemProblem(type: Typed["type"], item: SetItem): string | undefined 
 }
 
 /** Why a literal cannot match a field of a fixed form (with the fix, when there is one). */
-function formatProblem(format: ValueFormat | undefined, value: string | number, inSet: boolean): string | undefined {
+function formatProblem(format: ValueFormat | RulesValueFormat | undefined, value: string | number, inSet: boolean): string | undefined {
   if (format === undefined) return undefined;
   // A CIDR is a range, valid only inside a set; outside one the type check already refused it.
   const problem = format === "ip" && !inSet && String(value).includes("/") ? undefined : valueProblem(format, value);
   if (problem === undefined) return undefined;
   return problem.hint === undefined ? problem.reason : `${problem.reason}; ${problem.hint.replace(/\.$/, "")}`;
+}
+
+/**
+ * Why a substring or a case-sensitive pattern can never match what lower()/upper() return (a
+ * `wildcard` ignores case, a regex may mean a class): the same check as for `eq`, for `contains`.
+ */
+function caseProblem(op: string, left: Expr, value: string): string | undefined {
+  const format = valueFormatOf(left);
+  if ((op !== "contains" && op !== "strict wildcard") || (format !== "lowercase" && format !== "uppercase")) return undefined;
+  return formatProblem(format, value, false);
 }
 
 /**

@@ -5,7 +5,7 @@
  * derived is code, `deriveCloudflareFields` (derive-cloudflare-fields.ts), and
  * test/rules/cloudflare-fields.test.ts runs it over entries of that file and compares.
  * Left out: response-phase fields (category `Response`), which no request rule can read. The
- * last two rows are documented elsewhere, not in the catalogue (see their comment).
+ * last rows are documented elsewhere, not in the catalogue (see their comments).
  * Row: name, type, plan, then flags: `transform` (only in Transform Rules), or a deprecation.
  */
 
@@ -206,4 +206,14 @@ export const CLOUDFLARE_FIELDS: readonly CloudflareFieldRow[] = [
   // rule must end with `and cf.zone.plan eq "ENT"`"), and common in imported configurations.
   ["cf.zone.name", S, "all"],
   ["cf.zone.plan", S, "all"],
+  // Not in the catalogue either: sequence rules (API Shield, cloudflare-docs
+  // bots/additional-configurations/sequence-rules: current_op String, previous_ops Array<String>,
+  // msec_since_op Map<Number>) and the raw request headers, both listed with the request-phase
+  // fields of rules/transform/request-header-modification/reference/fields-functions.mdx.
+  ["cf.sequence.current_op", S, "enterprise_add_on"],
+  ["cf.sequence.previous_ops", AS, "enterprise_add_on"],
+  ["cf.sequence.msec_since_op", "Map<Int>", "enterprise_add_on"],
+  ["raw.http.request.headers", MAS, "all"],
+  ["raw.http.request.headers.names", AS, "all"],
+  ["raw.http.request.headers.values", AS, "all"],
 ];

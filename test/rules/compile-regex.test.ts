@@ -66,6 +66,10 @@ describe("compileRegex: Cloudflare's meaning (Rust regex, Unicode mode off, matc
     ["(?x) ^ a  b  c $ # three letters", "abc", true],
     ["(?x)^a\\ b$", "a b", true],
     ["(?x)^a{ 2 }$", "aa", true],
+    // ...inside classes too, around '-' as well (a class is never ambiguous in Rust's verbose mode).
+    ["(?x)^[ a - c ]+$", "abc", true],
+    ["(?x)^[ a ]$", " ", false],
+    ["(?x)^[\\ ]$", " ", true],
     // Flags are scoped to their group.
     ["(?i:A)b", "aB", false],
     ["(?i:A)b", "ab", true],
@@ -77,6 +81,29 @@ describe("compileRegex: Cloudflare's meaning (Rust regex, Unicode mode off, matc
     ["^(?:ab)+$", "abab", true],
     ["^(?:ab)+$", "aba", false],
     ["\\Ab\\z", "b", true],
+    // Classes are byte sets, computed as Rust computes them: nesting, `&&`, `--`, `~~`, negation.
+    ["^[a-z&&[^aeiou]]+$", "bcd", true],
+    ["^[a-z&&[^aeiou]]+$", "bad", false],
+    ["^[0-9--4]$", "4", false],
+    ["^[0-9--4]$", "5", true],
+    ["^[a-g~~b-h]$", "a", true],
+    ["^[a-g~~b-h]$", "h", true],
+    ["^[a-g~~b-h]$", "c", false],
+    ["^[[a]b]+$", "abba", true],
+    ["^[[:alpah:]]+$", ":alph", true],
+    ["[a&&b]", "ab", false],
+    ["^[^\\d\\s]$", "a", true],
+    ["^[^\\d\\s]$", "1", false],
+    ["^[\\W&&[:ascii:]]$", "-", true],
+    ["^[\\W&&[:ascii:]]+$", "é", false],
+    // Each bracket folds (ASCII only) before its own negation; bytes are never folded.
+    ["(?i)[[^a]]", "A", false],
+    ["(?i)^[^[:lower:]]$", "a", false],
+    ["(?i)^[\\xC3][\\xA9]$", "é", true],
+    ["(?i)^[\\xC3][\\x89]$", "é", false],
+    // Outside Unicode mode in a (?u) pattern, an ASCII class still folds ASCII only.
+    ["(?i)[k](?u)é", "Ké", true],
+    ["(?i)[k](?u)é", "\u212aé", false],
   ];
   it.each(CASES)("%j on %j is %s", (pattern, value, expected) => {
     expect(matches(pattern, value)).toBe(expected);
@@ -99,17 +126,11 @@ describe("compileRegex refuses what Cloudflare rejects or would read differently
     ["(?P<n>a)(?P=n)", "back-references"],
     ["\\p{Greek}", "Unicode classes"],
     ["\\pL", "Unicode classes"],
-    ["(?u).", "Unicode mode"],
-    ["(?R)a$", "CRLF mode"],
+    ["(?mR)a$", "multi-line CRLF mode"],
     ["(?i)é", "case-insensitively"],
     ["(?i)\\x{E9}", "case-insensitively"],
     ["[é]", "non-ASCII character U+00E9"],
     ["[\\x{E9}]", "non-ASCII character U+00E9"],
-    ["(?i)[\\x80-\\xFF]", "byte above"],
-    ["[a&&b]", "set operations ('&&')"],
-    ["[a~~b]", "set operations ('~~')"],
-    ["[[a]b]", "nested character classes"],
-    ["[[:alpah:]]", "nested character classes"],
     ["\\Q.\\E", "'\\Q' is not a known escape"],
     ["\\Z", "'\\Z' is not a known escape"],
     ["\\é", "only ASCII punctuation"],
@@ -129,13 +150,82 @@ describe("compileRegex refuses what Cloudflare rejects or would read differently
     ["\\x{D800}", "not a valid Unicode scalar value"],
     ["\\x{110000}", "not a valid Unicode scalar value"],
     ["\\xZZ", "not a valid Unicode scalar value"],
-    ["(?x)[ a]", "verbose mode"],
+    ["(?xu)[ a]", "verbose mode"],
     // What a printed rule could not show.
     ["a\tb", "invisible character U+0009"],
     ["a\nb", "invisible character U+000A"],
     ["a\u202eb", "invisible character U+202E"],
     ["\ud800", "not well-formed Unicode"],
     [`"${"#".repeat(255)}`, "no raw string can hold"],
+  ];
+  it.each(REFUSED)("%j", (pattern, reason) => {
+    const compiled = compileRegex(pattern);
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.reason).toContain(reason);
+  });
+});
+
+describe("compileRegex: Unicode mode '(?u)', as Rust's regex reads it", () => {
+  // [pattern, value, matches?]
+  const CASES: Array<[string, string, boolean]> = [
+    // Cloudflare's own example (the url_decode function's documentation).
+    ["(?u)\\p{Hangul}+", "/\uD55C\uAD6D", true],
+    ["(?u)\\p{Hangul}+", "/korea", false],
+    // `.` and classes read whole characters; without (?u) they read bytes.
+    ["(?u)^.$", "é", true],
+    ["(?u)^.$", "😀", true],
+    ["(?u)^[^a]$", "é", true],
+    ["(?u)^[é-ü]+$", "éü", true],
+    ["(?u)^\\xE9$", "é", true],
+    ["(?u:é)+$", "éé", true],
+    // \d is \p{Nd}, \s is White_Space.
+    ["(?u)^\\d+$", "١٢", true],
+    ["(?u)^\\D$", "١", false],
+    ["(?u)^\\s$", "\u3000", true],
+    ["(?u)^\\S$", "\u3000", false],
+    ["(?u)^[\\s]$", "\u00a0", true],
+    // (?i) folds as Unicode says, only inside Unicode mode.
+    ["(?iu)^é$", "É", true],
+    ["(?iu)^k$", "\u212a", true],
+    ["(?i)k(?u)\\p{L}", "\u212aa", false],
+    ["(?i)k(?u)\\p{L}", "Ka", true],
+    // Names resolve loosely, as Rust's regex-syntax resolves them.
+    ["(?u)\\p{sc=greek}", "α", true],
+    ["(?u)\\p{Script = Greek}", "α", true],
+    ["(?u)\\p{Letter}", "α", true],
+    ["(?u)\\p{gc=Decimal_Number}", "7", true],
+    ["(?u)\\PL", "α", false],
+    ["(?u)\\P{L}", "7", true],
+    ["(?u)\\p{gc!=L}", "1", true],
+    ["(?u)\\p{Alphabetic}", "α", true],
+    ["(?u)[\\p{Greek}\\d]+$", "α٣", true],
+    ["(?u)\\P{ASCII}", "é", true],
+    ["(?u)\\P{ASCII}", "e", false],
+    // Unicode mode switched off again keeps ASCII meaning.
+    ["a(?-u:b)(?u)c", "abc", true],
+    ["(?u)(?-u:\\w)", "é", false],
+    // CRLF mode: `.` stops at \r (unless (?s)).
+    ["(?R)^a.b$", "a\rb", false],
+    ["(?Rs)^a.b$", "a\rb", true],
+    ["(?R)^a.b$", "a-b", true],
+  ];
+  it.each(CASES)("%j on %j is %s", (pattern, value, expected) => {
+    expect(matches(pattern, value)).toBe(expected);
+  });
+
+  const REFUSED: Array<[string, string]> = [
+    ["(?u)\\w", "Unicode word characters"],
+    ["(?u)\\b", "Unicode word boundary"],
+    ["(?u).(?-u).", "'.' outside Unicode mode"],
+    ["(?u)a(?-u)\\xE9", "The byte '\\xE9'"],
+    ["(?-u:[^a])(?u)b", "A class that can match a byte above"],
+    ["(?u)[a&&b]", "set operations ('&&') in Unicode mode"],
+    ["(?u)[[a]b]", "nested character classes in Unicode mode"],
+    ["(?u)\\p{scx=Greek}", "the Unicode property 'scx'"],
+    ["(?u)\\p{Hang}", "not a general category or script"],
+    ["(?u)\\p{sc=Lu}", "not a general category or script"],
+    ["(?u)[\\S]", "'\\S' inside a class"],
+    ["(?u)\\p{Greek", "no closing '}'"],
   ];
   it.each(REFUSED)("%j", (pattern, reason) => {
     const compiled = compileRegex(pattern);

@@ -69,8 +69,9 @@ describe("field catalog", () => {
     expect(new Set(FIELD_NAMES).size).toBe(FIELD_NAMES.length);
     expect(JA4_SIGNAL_KEYS).toHaveLength(10);
     expect(FIELD_NAMES.filter((name) => name.startsWith("cf.bot_management.ja4_signals."))).toHaveLength(10);
-    // The policy table's 16 edge fields, the 146 other request-phase fields of Cloudflare's catalogue, and cf.zone.name/.plan.
-    expect(FIELD_NAMES.filter((name) => lookupField(name)?.stage === "edge")).toHaveLength(164);
+    // The policy table's 16 edge fields, the 146 other request-phase fields of Cloudflare's catalogue, cf.zone.name/.plan,
+    // the three cf.sequence.* fields and raw.http.request.headers(.names, .values).
+    expect(FIELD_NAMES.filter((name) => lookupField(name)?.stage === "edge")).toHaveLength(170);
     // 62 leaves of seed 003's Risk Intelligence object, the abuse contact's four included.
     expect(FIELD_NAMES.filter((name) => name.startsWith("risk."))).toHaveLength(62);
   });

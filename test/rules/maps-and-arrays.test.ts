@@ -35,6 +35,9 @@ describe("maps and arrays of Cloudflare's catalogue", () => {
     'any(http.request.body.multipart.names[*][0] eq "picture")',
     'any(http.request.headers[*][0] eq "text/html")',
     "len(http.request.headers.names) eq 3",
+    // `[*][*]` flattens an array of arrays, as the engine's index chain does (a rule in erfianugrah/erfianugrah-cf-tf).
+    'any(http.request.body.multipart.names[*][*] eq "picture")',
+    'any(url_decode(http.request.body.multipart.names[*][*], "u")[*] ~ "^pic")',
   ])("%s type-checks and is true for a request with those headers", (text) => {
     expect(errorsOf(text)).toEqual([]);
     expect(compileEvaluator(parse(text))(HEADERS)).toBe(true);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CompareOp, Expr, FunctionName, IndexKey, Literal, SetItem } from "../../src/rules/ast.js";
 import { compileEvaluator, type FieldValues } from "../../src/rules/compile-evaluator.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
-import { printExpression, printString } from "../../src/rules/print-expression.js";
+import { printExpression, printLiteral, printRegex, printSetItem, printString } from "../../src/rules/print-expression.js";
 import { propertyRuns } from "../setup/fast-check-seed.js";
 
 /** Drops `span` everywhere, so a parsed AST can be compared with one built by code. */
@@ -119,6 +119,177 @@ describe("property: print and parse are inverse", () => {
       }),
       { numRuns: propertyRuns(3000) },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// (a') The same ASTs as people write them: C-like operators (`==`, `&&`, `!`, `~`…), redundant or
+// omitted parentheses where precedence allows, any whitespace (space, CR, LF), strings with `\xHH`
+// and octal escapes or raw, regex literals quoted (read with regex escaping) or raw with extra `#`,
+// spaces inside `[ * ]`. parse → print → parse gives the same AST, and printing is canonical.
+
+/** A deterministic stream of choices (mulberry32), so fast-check can shrink a spelling through its seed. */
+function chooser(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n) as number;
+  };
+}
+
+const C_LIKE: Partial<Record<CompareOp, string>> = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=", matches: "~" };
+const C_LOGICAL = { and: "&&", or: "||", xor: "^^" } as const;
+const PRECEDENCE = { or: 1, xor: 2, and: 3 } as const;
+
+/**
+ * Whether `"pattern"` reads back as `pattern` on the right of `matches`: a quoted regex literal
+ * keeps every escape as written and ends at the first `"` outside a `[…]` class, so the pattern
+ * may hold no `"`, must close its classes and may not end in a lone `\`.
+ */
+function fitsQuotedRegex(pattern: string): boolean {
+  if (pattern.includes('"')) return false;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      if (i + 1 >= pattern.length) return false;
+      i++;
+    } else if (c === "[" && !inClass) inClass = true;
+    else if (c === "]" && inClass) inClass = false;
+  }
+  return !inClass;
+}
+
+/** Writes an AST in one of the many textual forms the engine accepts for it. */
+function spell(ast: Expr, pick: (n: number) => number): string {
+  const space = (): string => [" ", " ", "  ", "\n", "\r\n", " \n  "][pick(6)] as string;
+  const maybe = (): string => (pick(3) === 0 ? space() : "");
+  const hex = (byte: number): string => {
+    const digits = byte.toString(16).padStart(2, "0");
+    return `\\x${pick(2) === 0 ? digits : digits.toUpperCase()}`;
+  };
+  const quoted = (value: string): string => {
+    let out = '"';
+    for (const byte of new TextEncoder().encode(value)) {
+      const c = String.fromCharCode(byte);
+      const way = pick(4);
+      if (byte >= 0x20 && byte <= 0x7e && c !== '"' && c !== "\\" && way > 0) out += c;
+      else if ((c === '"' || c === "\\") && way > 1) out += `\\${c}`;
+      else if (way === 1) out += `\\${byte.toString(8).padStart(3, "0")}`;
+      else out += hex(byte);
+    }
+    return `${out}"`;
+  };
+  const plainString = (value: string): string => {
+    // A raw string carries printable ASCII byte for byte, in any context.
+    if (/^[\x20-\x7e]*$/.test(value) && pick(3) === 0) return printRegex(value);
+    return quoted(value);
+  };
+  const regex = (pattern: string): string => {
+    const way = pick(3);
+    if (way === 0 && fitsQuotedRegex(pattern)) return `"${pattern}"`;
+    const raw = printRegex(pattern);
+    if (way === 1) return raw;
+    // More '#' than needed is the same raw string.
+    const extra = "#".repeat(pick(3) + 1);
+    const fence = (/^r(#*)"/.exec(raw)?.[1] ?? "") + extra;
+    return `r${fence}"${pattern}"${fence}`;
+  };
+  const literal = (lit: Literal): string => (lit.type === "string" ? plainString(lit.value) : printLiteral(lit));
+  const setItem = (item: SetItem): string => (item.type === "string" ? plainString(item.value) : printSetItem(item));
+  const key = (k: IndexKey): string => `[${maybe()}${k === "*" ? "*" : typeof k === "number" ? String(k) : plainString(k.key)}${maybe()}]`;
+  const value = (node: Expr): string => {
+    switch (node.kind) {
+      case "field":
+        return node.index === undefined ? node.name : `${node.name}${key(node.index)}`;
+      case "literal":
+        return literal(node.literal);
+      case "call":
+        return `${node.name}(${maybe()}${node.args.map((arg) => condition(arg, true)).join(`${maybe()},${maybe()}`)}${maybe()})`;
+      case "index":
+        return `${value(node.base)}${key(node.key)}`;
+      default:
+        return condition(node, false);
+    }
+  };
+  /** A sub-expression in condition position; `free`: nothing around it binds (top level, an argument). */
+  const condition = (node: Expr, free: boolean): string => {
+    const text = ((): string => {
+      switch (node.kind) {
+        case "compare": {
+          const cLike = C_LIKE[node.op];
+          const op = cLike !== undefined && pick(2) === 0 ? cLike : node.op === "strict wildcard" ? `strict${space()}wildcard` : node.op;
+          const right = node.op === "matches" && node.right.kind === "literal" && node.right.literal.type === "string" ? regex(node.right.literal.value) : value(node.right);
+          return /^[a-z]/.test(op) ? `${value(node.left)}${space()}${op}${space()}${right}` : `${value(node.left)}${maybe()}${op}${maybe()}${right}`;
+        }
+        case "in":
+          return `${value(node.left)}${space()}in${space()}{${maybe()}${node.items.map(setItem).join(space())}${maybe()}}`;
+        case "in_list":
+          return `${value(node.left)}${space()}in${space()}$${node.list}`;
+        case "constant":
+          return String(node.value);
+        case "not": {
+          // `not` binds tighter than every logical operator but looser than a comparison.
+          const inner = node.operand;
+          const bare = inner.kind !== "logical" && pick(2) === 0;
+          const operand = bare ? condition(inner, false) : `(${maybe()}${condition(inner, true)}${maybe()})`;
+          return pick(2) === 0 ? `!${maybe()}${operand}` : `not${bare && !operand.startsWith("(") ? space() : maybe()}${operand}`;
+        }
+        case "logical": {
+          const op = pick(2) === 0 ? C_LOGICAL[node.op] : node.op;
+          const operands = node.operands.map((operand) => {
+            // Parentheses may go only where the operand binds tighter: a nested same-level list stays one node.
+            const tighter = operand.kind !== "logical" || PRECEDENCE[operand.op] > PRECEDENCE[node.op];
+            return tighter && pick(2) === 0 ? condition(operand, false) : `(${maybe()}${condition(operand, true)}${maybe()})`;
+          });
+          return operands.join(`${space()}${op}${space()}`);
+        }
+        default:
+          return value(node);
+      }
+    })();
+    // Redundant parentheses around a whole condition change nothing.
+    const isCondition = node.kind === "compare" || node.kind === "in" || node.kind === "in_list" || node.kind === "not" || node.kind === "logical" || node.kind === "constant";
+    return isCondition && !free && pick(5) === 0 ? `(${maybe()}${text}${maybe()})` : isCondition && free && pick(5) === 0 ? `(${text})` : text;
+  };
+  return `${maybe()}${condition(ast, true)}${maybe()}`;
+}
+
+// Patterns made of the pieces that differ between regex and string escaping, quotes and classes included.
+const regexPattern = fc
+  .array(fc.constantFrom("\\.", "\\d", "\\s", "\\\\", "\\x{E9}", "[a-z]", "[\\]]", "(?i)", "a", "é", "^", "$", ".", "*", "[", "]", "\\[", "\\\"", '"', '"#', "{2}", "\\"), { maxLength: 8 })
+  .map((pieces) => pieces.join(""));
+const withRegex: fc.Arbitrary<Expr> = fc
+  .tuple(fieldNode, regexPattern, randomExpr)
+  .map(([left, pattern, other]): Expr => ({ kind: "logical", op: "and", operands: [{ kind: "compare", op: "matches", left, right: { kind: "literal", literal: { type: "string", value: pattern } } }, other] }));
+
+describe("property: every spelling of an expression reads as its AST, and prints canonically", () => {
+  it("parse(spell(ast)) equals ast; print is stable and the same for every spelling", () => {
+    let cLike = 0;
+    let quotedRegex = 0;
+    fc.assert(
+      fc.property(fc.oneof(randomExpr, withRegex), fc.integer(), fc.integer(), (ast, seedA, seedB) => {
+        const canonical = printExpression(ast);
+        for (const seed of [seedA, seedB]) {
+          const text = spell(ast, chooser(seed));
+          if (/==|&&|\|\||\^\^|!|~|<|>/.test(text.replace(/"(\\.|[^"\\])*"|r#*"[^]*?"#*/g, ""))) cLike++;
+          if (/(~|matches)\s*"/.test(text) && ast.kind === "logical" && ast.operands[0]?.kind === "compare" && ast.operands[0].op === "matches") quotedRegex++;
+          const parsed = parseExpression(text);
+          if (!parsed.ok) throw new Error(`${parsed.error.message} at ${parsed.error.start} in ${JSON.stringify(text)}`);
+          expect(withoutSpans(parsed.expr)).toEqual(ast);
+          const printed = printExpression(parsed.expr);
+          expect(printed).toBe(canonical);
+          expect(printExpression(reparse(printed))).toBe(printed);
+        }
+      }),
+      { numRuns: propertyRuns(2000) },
+    );
+    // Guard against a vacuous property: the alternative spellings did occur.
+    expect(cLike).toBeGreaterThan(500);
+    expect(quotedRegex).toBeGreaterThan(200);
   });
 });
 

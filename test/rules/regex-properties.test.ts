@@ -209,3 +209,91 @@ describe("printRegex never needs more '#' than the pattern forces", () => {
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Classes outside Unicode mode are byte sets computed as Rust computes them (nesting, `&&`, `--`,
+// `~~`, negation): against JavaScript's `v`-flag classes, which have the same set operations but
+// want every operand bracketed and one operator per level, so the oracle spells the same set
+// with explicit nesting (`~~`, which JavaScript lacks, as the union of both differences).
+
+type ClassPiece = [rust: string, js: string];
+const member = fc.constantFrom<ClassPiece>(
+  ["a", "a"], ["x", "x"], ["A", "A"], ["b-d", "b-d"], ["0-4", "0-4"], ["_", "_"], ["\\d", "\\d"], ["\\w", "\\w"], ["\\s", "\\s"],
+  ["\\W", "\\W"], ["[:upper:]", "A-Z"], ["[:punct:]", "!-\\/:-@\\[-`\\{-~"], ["\\-", "\\-"], ["\\x61", "a"],
+);
+const { cls: byteClass } = fc.letrec<{ cls: ClassPiece; union: ClassPiece }>((tie) => ({
+  union: fc
+    .array(fc.oneof({ depthSize: "small" }, member, member, tie("cls")), { minLength: 1, maxLength: 3 })
+    .map((items): ClassPiece => [items.map((i) => i[0]).join(""), `[${items.map((i) => i[1]).join("")}]`]),
+  cls: fc
+    .tuple(fc.boolean(), tie("union"), fc.array(fc.tuple(fc.constantFrom("&&", "--", "~~"), tie("union")), { maxLength: 2 }))
+    .map(([negated, first, rest]): ClassPiece => {
+      let js = first[1];
+      for (const [op, [, right]] of rest) js = op === "~~" ? `[[${js}--${right}][${right}--${js}]]` : `[${js}${op}${right}]`;
+      const rust = `[${negated ? "^" : ""}${first[0]}${rest.map(([op, [r]]) => `${op}${r}`).join("")}]`;
+      return [rust, negated ? `[^${js}]` : js];
+    }),
+}));
+const CLASS_INPUTS = ["a", "b", "c", "e", "x", "A", "Z", "0", "5", "_", "-", " ", "\t", "!", "[", "~"];
+
+describe("property: a class outside Unicode mode is the byte set Rust computes", () => {
+  it("agrees with JavaScript's v-flag classes, set operations and nesting included", () => {
+    let matched = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(byteClass, ([rust, js]) => {
+        const compiled = compileRegex(`^${rust}$`);
+        if (!compiled.ok) throw new Error(`'${rust}' was refused: ${compiled.reason}`);
+        const oracle = new RegExp(`^${js}$`, "v");
+        for (const value of CLASS_INPUTS) {
+          const expected = oracle.test(value);
+          expect(compiled.matcher(value), `${rust} on ${JSON.stringify(value)}`).toBe(expected);
+          total++;
+          if (expected) matched++;
+        }
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
+    // Guard against a vacuous property: both outcomes must occur often.
+    expect(matched / total).toBeGreaterThan(0.1);
+    expect(matched / total).toBeLessThan(0.9);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Unicode mode `(?u)` reads code points: against JavaScript's `u` flag, where `\d` is spelled
+// `\p{Nd}` and `\s` Rust's White_Space (JavaScript's own `\d`/`\s` differ), on inputs whose
+// properties are stable across Unicode versions.
+
+const unicodeAtom = fc.constantFrom<Piece>(
+  [".", "."], ["\\p{Greek}", "\\p{Script=Greek}"], ["\\p{Hangul}", "\\p{Script=Hangul}"], ["\\pL", "\\p{L}"], ["\\PL", "\\P{L}"],
+  ["\\p{Lu}", "\\p{Lu}"], ["\\p{gc=Nd}", "\\p{Nd}"], ["\\d", "\\p{Nd}"], ["\\D", "\\P{Nd}"],
+  ["\\s", "[\\t\\n\\v\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"],
+  ["[é-ü]", "[é-ü]"], ["[^a]", "[^a]"], ["é", "é"], ["\\x{E9}", "é"], ["\\xE9", "é"], ["k", "k"], ["s", "s"], ["😀", "😀"],
+);
+const unicodePattern = fc.array(unicodeAtom, { minLength: 1, maxLength: 3 }).map((parts): Piece => [parts.map((p) => p[0]).join(""), parts.map((p) => p[1]).join("")]);
+const UNICODE_INPUTS = fc.array(fc.constantFrom("a", "é", "É", "α", "Ω", "한", "٣", "7", " ", "\u3000", "😀", "K", "\u212a", "ſ", "s", "S", "Ü"), { maxLength: 4 }).map((chars) => chars.join(""));
+
+describe("property: Unicode mode (?u) means what Rust's Unicode mode means", () => {
+  it("agrees with JavaScript's u-flag RegExp, with and without (?i)", () => {
+    let matched = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(unicodePattern, fc.boolean(), fc.array(UNICODE_INPUTS, { minLength: 1, maxLength: 6 }), ([rust, js], fold, values) => {
+        const pattern = `(?${fold ? "i" : ""}u)${rust}`;
+        const compiled = compileRegex(pattern);
+        if (!compiled.ok) throw new Error(`'${pattern}' was refused: ${compiled.reason}`);
+        const oracle = new RegExp(js, fold ? "iu" : "u");
+        for (const value of values) {
+          const expected = oracle.test(value);
+          expect(compiled.matcher(value), `${pattern} on ${JSON.stringify(value)}`).toBe(expected);
+          total++;
+          if (expected) matched++;
+        }
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
+    expect(matched / total).toBeGreaterThan(0.1);
+    expect(matched / total).toBeLessThan(0.9);
+  });
+});
