@@ -1,8 +1,9 @@
-import { stringify } from "yaml";
+import { Document, isMap, isPair, isScalar, isSeq, visit, type Node } from "yaml";
 import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, parseYaml, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
-import type { RawPolicy, RawRule } from "../model/raw-policy.js";
+import type { RawPolicy, RawRule, RawSet } from "../model/raw-policy.js";
+import { convertCondition } from "./convert-condition.js";
 
 /** The phase whose entry point `import` reads: the zone's custom rules. */
 export const IMPORTED_PHASE = "http_request_firewall_custom";
@@ -84,17 +85,70 @@ export function importRuleset(text: string, options: ImportOptions): ImportResul
   });
   if (diagnostics.length > 0) return { diagnostics };
 
+  // Conditions that map exactly onto policy fields become `when:` (large lists named sets); the
+  // rest keep Cloudflare's expression verbatim, with the reason as a comment.
+  const sets: Record<string, RawSet> = {};
+  const kept = new Map<RawRule, string>();
+  const taken = new Set<string>();
+  const converted = rules.map((rule) => {
+    const condition = convertCondition(rule.expression!, rule.id, taken);
+    if (condition.kind === "expression") {
+      kept.set(rule, condition.reason);
+      return rule;
+    }
+    Object.assign(sets, condition.sets);
+    const { expression: _, ...rest } = rule;
+    // The condition stays where `expression:` was: after the rule's names, before what it does.
+    const { id, description, ref, ...after } = rest;
+    return { id, ...(description !== undefined ? { description } : {}), ...(ref !== undefined ? { ref } : {}), when: condition.when, ...after } as RawRule;
+  });
+
   const id = options.policy ?? options.zone;
   const name = typeof ruleset.name === "string" && ruleset.name !== "" ? ` '${ruleset.name}'` : "";
+  const setNames = Object.keys(sets).sort();
   const policy: RawPolicy = {
     version: 1,
     policy: id,
     description: `Imported from the ${IMPORTED_PHASE} entry point${name} (ruleset ${rulesetId!}) of zone '${options.zone}'.`,
     zones: [options.zone],
-    rules,
+    ...(setNames.length > 0 ? { sets: Object.fromEntries(setNames.map((set) => [set, sets[set]!])) } : {}),
+    rules: converted,
   };
-  // No line folding: an expression stays on one line, as Cloudflare shows it.
-  return { policy, text: stringify(policy, { lineWidth: 0 }), rulesetId: rulesetId!, diagnostics };
+  const reasons = new Map(converted.flatMap((rule, index) => (kept.has(rules[index]!) ? [[index, kept.get(rules[index]!)!] as const] : [])));
+  return { policy, text: printPolicy(policy, reasons), rulesetId: rulesetId!, diagnostics };
+}
+
+/**
+ * The policy as YAML for a person: block style, with short things in flow style (`zones`,
+ * inline lists, operator maps, `skip:`), no line folding (an expression stays on one line, as
+ * Cloudflare shows it), and above each kept expression why it is not a `when:`.
+ */
+function printPolicy(policy: RawPolicy, reasons: ReadonlyMap<number, string>): string {
+  const doc = new Document(policy);
+  const isShort = (node: unknown): boolean => isScalar(node) || (isSeq(node) && node.items.every((item) => isScalar(item)));
+  visit(doc, {
+    Seq(_, node, path) {
+      // A set's items stay one a line: that is what a review diff shows.
+      const parent = path.at(-1);
+      const underItems = isPair(parent) && isScalar(parent.key) && parent.key.value === "items";
+      if (!underItems && node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+    Map(_, node, path) {
+      const keys = path.filter(isPair).map((pair) => (isScalar(pair.key) ? pair.key.value : undefined));
+      // `when:` itself stays a block, so each of its conditions has a line.
+      const inside = (keys.includes("when") && keys.at(-1) !== "when") || keys.at(-1) === "skip";
+      if (inside && node.items.every((pair) => isShort(pair.value))) node.flow = true;
+    },
+  });
+  const rules = doc.get("rules", true);
+  if (isSeq(rules)) {
+    for (const [index, reason] of reasons) {
+      const rule = rules.items[index];
+      const pair = isMap(rule) ? rule.items.find((item) => isScalar(item.key) && item.key.value === "expression") : undefined;
+      if (pair && isScalar(pair.key)) (pair.key as Node).commentBefore = ` kept as an expression: it ${reason}`;
+    }
+  }
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** One API rule as a policy rule, or undefined after reporting why it cannot be kept. */
