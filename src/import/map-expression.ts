@@ -21,8 +21,8 @@ const BANDS: ReadonlyArray<{ name: string; from: number; to: number }> = [
 /** At most this many single scores are spelt out to cover what the bands do not (`{1..35}` = two bands and 30..35). */
 const MAX_SPELT_SCORES = 10;
 
-/** The operators of an operator map, in DESIGN.md's order: the order `import` writes them. */
-const OPERATOR_ORDER = ["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "starts_with", "ends_with", "contains", "matches", "wildcard"];
+/** The order `import` writes an operator map in: DESIGN.md's, with lower bounds before upper ones (`{ ge: 1, le: 29 }`). */
+const OPERATOR_ORDER = ["eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "starts_with", "ends_with", "contains", "matches", "wildcard"];
 
 /** Comparisons a `when:` operator map writes as they are; `matches` (a regex) and `strict wildcard` stay raw. */
 const MAPPED_COMPARISONS = new Set(["eq", "ne", "lt", "le", "gt", "ge", "contains", "wildcard"]);
