@@ -146,6 +146,9 @@ function rowOf(expr: Expr): EdgeFieldRow {
   if (row) return row;
   if (expr.kind === "field") throw new Unmappable(`reads '${expr.name}${expr.index === undefined ? "" : `[${String(expr.index)}]`}', which is not a policy field`);
   if (expr.kind === "call") throw new Unmappable(`uses ${expr.name}()`);
+  let base: Expr = expr;
+  while (base.kind === "index") base = base.base;
+  if (base.kind === "field") throw new Unmappable(`reads '${base.name}', which is not a policy field`);
   throw new Unmappable("compares something other than a field");
 }
 
