@@ -43,8 +43,11 @@ const hex32 = /^[0-9a-f]{32}$/;
  * Turns the rulesets API's answer for a zone's `http_request_firewall_custom` entry point
  * (`{ result: { id, phase, rules? } }`, or the bare ruleset; PLATFORM.md §9) into a policy that
  * compiles back to the same rules: each rule keeps its ref (so Cloudflare keeps its id and the
- * `SecurityRuleID` in logs), its order, its expression verbatim (as `expression:`), `enabled`,
- * its description, block response, and skip phases and products. A rule bot-policy cannot express
+ * `SecurityRuleID` in logs), its order, `enabled`, its description, block response, skip phases
+ * and products, and `logging`. Its condition becomes `when:` where it maps exactly onto policy
+ * fields (`convertCondition`: proven, not assumed, with lists of more than SET_THRESHOLD items as
+ * named sets); otherwise its expression is kept verbatim as `expression:`, with a comment saying
+ * why. A rule bot-policy cannot express
  * (another action, a parameter it does not know) is a diagnostic located in the answer, and
  * nothing is imported: dropping a rule silently would change what the zone does.
  */

@@ -160,7 +160,7 @@ describe("bot-policy import", () => {
       const run = await cli(["import", "--from", join(fixtures, "dashboard.json"), "--zone", "shop", "--policy", "legacy", "--dir", dir]);
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain("Wrote policies/legacy.yaml: 7 rules of ruleset 9f3c2a1b4d5e6f708192a3b4c5d6e7f8, refs and order kept.");
+      expect(run.stdout).toContain("Wrote policies/legacy.yaml: 7 rules of ruleset 9f3c2a1b4d5e6f708192a3b4c5d6e7f8, refs and order kept (6 as 'when:', 1 kept as 'expression:').");
       expect(run.stdout).toContain('  bot-policy:adopt:\n    shop: "9f3c2a1b4d5e6f708192a3b4c5d6e7f8"\n');
       expect(readFileSync(join(dir, "policies", "legacy.yaml"), "utf8")).toContain("policy: legacy\n");
       // Never overwrites.
