@@ -1,6 +1,7 @@
 import { POLICY_FIELD_TABLE, type EdgeFieldRow } from "../fields/policy-field-table.js";
 import type { Expr, SetItem } from "../rules/ast.js";
 import { printExpression } from "../rules/print-expression.js";
+import { findInvisibleCharacter } from "../rules/well-formed-unicode.js";
 
 /** A `when:` map as `import` writes it: field names (table order), then `any`, `all`, `not`. */
 export type WhenMap = Record<string, unknown>;
@@ -116,7 +117,8 @@ function mapComparison(expr: Extract<Expr, { kind: "compare" }>): WhenMap {
   const literal = expr.right.literal;
   const expected = row.type === "Int" ? "int" : row.type === "Ip" ? "ip" : row.type === "String" ? "string" : undefined;
   if (literal.type !== expected) throw new Unmappable(`compares '${row.rulesField}' with a value of another type`);
-  return { [row.name]: expr.op === "eq" ? literal.value : { [expr.op]: literal.value } };
+  const value = visible(literal.value);
+  return { [row.name]: expr.op === "eq" ? value : { [expr.op]: value } };
 }
 
 function mapCall(expr: Extract<Expr, { kind: "call" }>): WhenMap {
@@ -125,7 +127,7 @@ function mapCall(expr: Extract<Expr, { kind: "call" }>): WhenMap {
     if (subject === undefined || rest.length > 0 || value?.kind !== "literal" || value.literal.type !== "string") {
       throw new Unmappable(`uses ${expr.name}() on something other than a policy field and a string`);
     }
-    return { [rowOf(subject).name]: { [expr.name]: value.literal.value } };
+    return { [rowOf(subject).name]: { [expr.name]: visible(value.literal.value) } };
   }
   // `any(cf.bot_management.detection_ids[*] in {…})`: what `detection_ids: [N, …]` lowers to.
   const [inner] = expr.args;
@@ -169,7 +171,17 @@ function itemsOf(row: EdgeFieldRow, items: readonly SetItem[]): unknown {
 function plainValue(row: EdgeFieldRow, item: SetItem): string | number {
   const fits = row.type === "Ip" ? item.type === "ip" || item.type === "cidr" : row.type === "Int" ? item.type === "int" : row.type === "String" && item.type === "string";
   if (!fits || item.type === "int_range") throw new Unmappable(`has a set item of '${row.rulesField}' that 'when:' cannot write`);
-  return item.value;
+  return visible(item.value);
+}
+
+/**
+ * A value as YAML would show it, unless it holds a control or invisible character (a zero-width
+ * space, a bidi override): the expression's `\xHH` escapes show those to a reviewer, YAML would not.
+ */
+function visible<T extends string | number>(value: T): T {
+  const invisible = typeof value === "string" ? findInvisibleCharacter(value) : undefined;
+  if (invisible !== undefined) throw new Unmappable(`has a value with the invisible character U+${invisible.toString(16).toUpperCase().padStart(4, "0")}, which its escapes show`);
+  return value;
 }
 
 /** Bot scores of a set: whole bands by name, the rest as single scores (a few at most). */

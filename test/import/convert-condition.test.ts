@@ -26,6 +26,7 @@ describe("an expression on policy fields becomes when:", () => {
     ['substring(cf.bot_management.ja4, 11, 23) in {"8daaf6152771" "aaaaaaaaaaaa"}', { ja4_b: ["8daaf6152771", "aaaaaaaaaaaa"] }],
     ['substring(cf.bot_management.ja4, 24, 36) ne "02713d6af862"', { ja4_c: { ne: "02713d6af862" } }],
     ['http.host eq "shop.example.com" and http.request.method in {"GET" "HEAD"}', { host: "shop.example.com", method: ["GET", "HEAD"] }],
+    ['http.host eq "caf\\xc3\\xa9.example"', { host: "café.example" }],
     ['starts_with(http.request.uri.path, "/api/") and ends_with(http.request.uri.path, ".json")', { path: { starts_with: "/api/", ends_with: ".json" } }],
     ['http.request.uri.path wildcard "/wp-admin/*"', { path: { wildcard: "/wp-admin/*" } }],
     ['http.user_agent contains "UptimeRobot"', { user_agent: { contains: "UptimeRobot" } }],
@@ -60,6 +61,9 @@ describe("an expression that does not map exactly stays whole, with the reason",
     ["cf.bot_management.score in {40..60}", "has the bot score range 40..60, which is not made of bands"],
     ["cf.bot_management.verified_bot xor cf.bot_management.static_resource", "uses 'xor'"],
     ["true", "is the constant 'true'"],
+    // YAML would carry these invisibly; the expression's escapes show them.
+    ['http.user_agent contains "\\xe2\\x80\\x8b"', "has a value with the invisible character U+200B, which its escapes show"],
+    ['http.host in {"a.example" "b\\x00.example"}', "has a value with the invisible character U+0000, which its escapes show"],
     // Valid Rules language that `when:` refuses: a score of 0 ("not computed").
     ["cf.bot_management.score eq 0", "has a value the policy language refuses (BP308: Invalid bot score '0': scores are 1 to 99.)"],
   ];
