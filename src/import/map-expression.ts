@@ -164,7 +164,8 @@ function printSubject(expr: Expr): string {
 
 /** The items of `in {…}` as a predicate: a scalar for one value, else a list; bot scores as bands where whole. */
 function itemsOf(row: EdgeFieldRow, items: readonly SetItem[]): unknown {
-  const values = row.valueKind === "bot_score" ? scoreValues(items) : items.map((item) => plainValue(row, item));
+  // A repeated item says nothing more (and `when:` lists hold each value once).
+  const values = [...new Set(row.valueKind === "bot_score" ? scoreValues(items) : items.map((item) => plainValue(row, item)))];
   return values.length === 1 ? values[0] : values;
 }
 

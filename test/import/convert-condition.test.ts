@@ -32,6 +32,8 @@ describe("an expression on policy fields becomes when:", () => {
     ['http.user_agent contains "UptimeRobot"', { user_agent: { contains: "UptimeRobot" } }],
     ["ip.src in {192.0.2.0/24 2001:db8::/32} and ip.src.asnum in {13335 14061}", { ip: ["192.0.2.0/24", "2001:db8::/32"], asn: [13335, 14061] }],
     ["ip.src eq 198.51.100.7", { ip: "198.51.100.7" }],
+    ["ip.src in {198.51.100.7 198.51.100.7}", { ip: "198.51.100.7" }],
+    ["ip.src.asnum in {13335 14061 13335}", { asn: [13335, 14061] }],
     ["not ip.src in {198.51.100.7 198.51.100.8}", { ip: { not_in: ["198.51.100.7", "198.51.100.8"] } }],
     ['ip.src.country in {"KP" "IR"} or ip.src.country eq "RU"', { any: [{ country: ["KP", "IR"] }, { country: "RU" }] }],
     ['http.host eq "a.example" or (http.host eq "b.example" or http.host eq "c.example")', { any: [{ host: "a.example" }, { host: "b.example" }, { host: "c.example" }] }],
