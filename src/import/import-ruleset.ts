@@ -139,7 +139,8 @@ function printPolicy(policy: RawPolicy, reasons: ReadonlyMap<number, string>): s
     Map(_, node, path) {
       const keys = path.filter(isPair).map((pair) => (isScalar(pair.key) ? pair.key.value : undefined));
       // `when:` itself stays a block, so each of its conditions has a line.
-      const inside = (keys.includes("when") && keys.at(-1) !== "when") || keys.at(-1) === "skip";
+      const inRule = keys[0] === "rules";
+      const inside = inRule && ((keys[1] === "when" && keys.length > 2) || keys.at(-1) === "skip");
       if (inside && node.items.every((pair) => isShort(pair.value))) node.flow = true;
     },
   });

@@ -255,7 +255,7 @@ function operatorMap(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** A `when:` map with its keys in the table's order, then `any`, `all`, `not`. */
-export function ordered(when: WhenMap): WhenMap {
+function ordered(when: WhenMap): WhenMap {
   return Object.fromEntries(Object.entries(when).sort(([a], [b]) => KEY_ORDER.indexOf(a) - KEY_ORDER.indexOf(b)));
 }
 
