@@ -4,6 +4,7 @@ import { findPolicyField } from "../fields/policy-field-table.js";
 import { parseYaml } from "../load/parse-yaml.js";
 import { lowerPolicy } from "../lower/lower-policy.js";
 import type { RawSet, SetType } from "../model/raw-policy.js";
+import type { Expr } from "../rules/ast.js";
 import { parseExpression } from "../rules/parse-expression.js";
 import { canonicalCondition } from "./canonical-condition.js";
 import { mapExpression, type WhenMap } from "./map-expression.js";
@@ -35,9 +36,18 @@ export function convertCondition(expression: string, rule: string, taken: Set<st
   const when = nameLargeLists(mapped.when, rule, names, sets);
   const lowered = lowerAlone(when, sets);
   if (typeof lowered === "string") return { kind: "expression", reason: lowered };
-  if (canonicalCondition(lowered) !== canonicalCondition(parsed.expr)) return { kind: "expression", reason: "has no exact 'when:' form" };
+  if (!sameCondition(lowered, parsed.expr)) return { kind: "expression", reason: "has no exact 'when:' form" };
   for (const name of Object.keys(sets)) taken.add(name);
   return { kind: "when", when, sets };
+}
+
+/** True when two conditions have one canonical text; an expression the printer refuses is never the same. */
+function sameCondition(a: Expr, b: Expr): boolean {
+  try {
+    return canonicalCondition(a) === canonicalCondition(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Lowers a `when:` as the only rule of a policy: its condition, or the first error's message. */
