@@ -47,9 +47,9 @@ const hex32 = /^[0-9a-f]{32}$/;
  * and products, and `logging`. Its condition becomes `when:` where it maps exactly onto policy
  * fields (`convertCondition`: proven, not assumed, with lists of more than SET_THRESHOLD items as
  * named sets); otherwise its expression is kept verbatim as `expression:`, with a comment saying
- * why. A rule bot-policy cannot express
- * (another action, a parameter it does not know) is a diagnostic located in the answer, and
- * nothing is imported: dropping a rule silently would change what the zone does.
+ * why. A rule bot-policy cannot express (another action, a parameter it does not know) is a
+ * diagnostic located in the answer, and nothing is imported: dropping a rule silently would
+ * change what the zone does.
  */
 export function importRuleset(text: string, options: ImportOptions): ImportResult {
   const parsed = parseYaml(options.file, text);
@@ -91,18 +91,17 @@ export function importRuleset(text: string, options: ImportOptions): ImportResul
   // Conditions that map exactly onto policy fields become `when:` (large lists named sets); the
   // rest keep Cloudflare's expression verbatim, with the reason as a comment.
   const sets: Record<string, RawSet> = {};
-  const kept = new Map<RawRule, string>();
+  const reasons = new Map<number, string>();
   const taken = new Set<string>();
-  const converted = rules.map((rule) => {
+  const converted = rules.map((rule, index) => {
     const condition = convertCondition(rule.expression!, rule.id, taken);
     if (condition.kind === "expression") {
-      kept.set(rule, condition.reason);
+      reasons.set(index, condition.reason);
       return rule;
     }
     Object.assign(sets, condition.sets);
-    const { expression: _, ...rest } = rule;
     // The condition stays where `expression:` was: after the rule's names, before what it does.
-    const { id, description, ref, ...after } = rest;
+    const { id, description, ref, expression: _, ...after } = rule;
     return { id, ...(description !== undefined ? { description } : {}), ...(ref !== undefined ? { ref } : {}), when: condition.when, ...after } as RawRule;
   });
 
@@ -117,7 +116,6 @@ export function importRuleset(text: string, options: ImportOptions): ImportResul
     ...(setNames.length > 0 ? { sets: Object.fromEntries(setNames.map((set) => [set, sets[set]!])) } : {}),
     rules: converted,
   };
-  const reasons = new Map(converted.flatMap((rule, index) => (kept.has(rules[index]!) ? [[index, kept.get(rules[index]!)!] as const] : [])));
   return { policy, text: printPolicy(policy, reasons), rulesetId: rulesetId!, diagnostics };
 }
 
