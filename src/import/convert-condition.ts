@@ -51,7 +51,7 @@ function sameCondition(a: Expr, b: Expr): boolean {
 }
 
 /** Lowers a `when:` as the only rule of a policy: its condition, or the first error's message. */
-function lowerAlone(when: WhenMap, sets: Record<string, RawSet>) {
+function lowerAlone(when: WhenMap, sets: Record<string, RawSet>): Expr | string {
   const text = stringify({ version: 1, policy: "import", zones: ["import"], ...(Object.keys(sets).length > 0 ? { sets } : {}), rules: [{ id: "import", when, action: "log" }] });
   const parsed = parseYaml("import.yaml", text);
   if (!parsed.source) return "cannot be written as YAML";
