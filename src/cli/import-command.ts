@@ -19,7 +19,7 @@ const idPattern = /^[a-z0-9][a-z0-9-]*$/;
  * `bot-policy import --from FILE --zone KEY [--policy ID]`: turns the rulesets API's answer for a
  * zone's custom-rules entry point into `policies/<policy>.yaml`, refs and order kept, and prints
  * the `bot-policy:adopt` setting that lets the stack take that entry point over. The policy is
- * compiled before it is written (expressions parsed and type-checked like any raw expression);
+ * compiled before it is written (`when:` and kept expressions checked like any policy's);
  * nothing is written when a rule cannot be kept, and an existing file is never overwritten.
  */
 export function importCommand(flags: ImportFlags, io: Io): number {
@@ -53,10 +53,12 @@ export function importCommand(flags: ImportFlags, io: Io): number {
     return EXIT.findings;
   }
   writeFileSync(target, imported.text);
-  const count = imported.policy!.rules.length;
+  const rules = imported.policy!.rules;
+  const count = rules.length;
+  const raw = rules.filter((rule) => rule.expression !== undefined).length;
   io.stdout(
     [
-      `Wrote ${file}: ${count} ${count === 1 ? "rule" : "rules"} of ruleset ${imported.rulesetId!}, refs and order kept.`,
+      `Wrote ${file}: ${count} ${count === 1 ? "rule" : "rules"} of ruleset ${imported.rulesetId!}, refs and order kept (${count - raw} as 'when:', ${raw} kept as 'expression:').`,
       `So that 'pulumi up' takes this entry point over instead of failing with code 20217, add to the stack file that deploys zone '${flags.zone}' (one stack only):`,
       "",
       "  bot-policy:adopt:",

@@ -1,8 +1,9 @@
-import { stringify } from "yaml";
+import { Document, isMap, isPair, isScalar, isSeq, visit, type Node } from "yaml";
 import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, parseYaml, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
-import type { RawPolicy, RawRule } from "../model/raw-policy.js";
+import type { RawPolicy, RawRule, RawSet } from "../model/raw-policy.js";
+import { convertCondition } from "./convert-condition.js";
 
 /** The phase whose entry point `import` reads: the zone's custom rules. */
 export const IMPORTED_PHASE = "http_request_firewall_custom";
@@ -42,10 +43,13 @@ const hex32 = /^[0-9a-f]{32}$/;
  * Turns the rulesets API's answer for a zone's `http_request_firewall_custom` entry point
  * (`{ result: { id, phase, rules? } }`, or the bare ruleset; PLATFORM.md §9) into a policy that
  * compiles back to the same rules: each rule keeps its ref (so Cloudflare keeps its id and the
- * `SecurityRuleID` in logs), its order, its expression verbatim (as `expression:`), `enabled`,
- * its description, block response, and skip phases and products. A rule bot-policy cannot express
- * (another action, a parameter it does not know) is a diagnostic located in the answer, and
- * nothing is imported: dropping a rule silently would change what the zone does.
+ * `SecurityRuleID` in logs), its order, `enabled`, its description, block response, skip phases
+ * and products, and `logging`. Its condition becomes `when:` where it maps exactly onto policy
+ * fields (`convertCondition`: proven, not assumed, with lists of more than SET_THRESHOLD items as
+ * named sets); otherwise its expression is kept verbatim as `expression:`, with a comment saying
+ * why. A rule bot-policy cannot express (another action, a parameter it does not know) is a
+ * diagnostic located in the answer, and nothing is imported: dropping a rule silently would
+ * change what the zone does.
  */
 export function importRuleset(text: string, options: ImportOptions): ImportResult {
   const parsed = parseYaml(options.file, text);
@@ -84,17 +88,69 @@ export function importRuleset(text: string, options: ImportOptions): ImportResul
   });
   if (diagnostics.length > 0) return { diagnostics };
 
+  // Conditions that map exactly onto policy fields become `when:` (large lists named sets); the
+  // rest keep Cloudflare's expression verbatim, with the reason as a comment.
+  const sets: Record<string, RawSet> = {};
+  const reasons = new Map<number, string>();
+  const taken = new Set<string>();
+  const converted = rules.map((rule, index) => {
+    const condition = convertCondition(rule.expression!, rule.id, taken);
+    if (condition.kind === "expression") {
+      reasons.set(index, condition.reason);
+      return rule;
+    }
+    Object.assign(sets, condition.sets);
+    // The condition stays where `expression:` was: after the rule's names, before what it does.
+    const { id, description, ref, expression: _, ...after } = rule;
+    return { id, ...(description !== undefined ? { description } : {}), ...(ref !== undefined ? { ref } : {}), when: condition.when, ...after } as RawRule;
+  });
+
   const id = options.policy ?? options.zone;
   const name = typeof ruleset.name === "string" && ruleset.name !== "" ? ` '${ruleset.name}'` : "";
+  const setNames = Object.keys(sets).sort();
   const policy: RawPolicy = {
     version: 1,
     policy: id,
     description: `Imported from the ${IMPORTED_PHASE} entry point${name} (ruleset ${rulesetId!}) of zone '${options.zone}'.`,
     zones: [options.zone],
-    rules,
+    ...(setNames.length > 0 ? { sets: Object.fromEntries(setNames.map((set) => [set, sets[set]!])) } : {}),
+    rules: converted,
   };
-  // No line folding: an expression stays on one line, as Cloudflare shows it.
-  return { policy, text: stringify(policy, { lineWidth: 0 }), rulesetId: rulesetId!, diagnostics };
+  return { policy, text: printPolicy(policy, reasons), rulesetId: rulesetId!, diagnostics };
+}
+
+/**
+ * The policy as YAML for a person: block style, with short things in flow style (`zones`,
+ * inline lists, operator maps, `skip:`), no line folding (an expression stays on one line, as
+ * Cloudflare shows it), and above each kept expression why it is not a `when:`.
+ */
+function printPolicy(policy: RawPolicy, reasons: ReadonlyMap<number, string>): string {
+  const doc = new Document(policy);
+  const isShort = (node: unknown): boolean => isScalar(node) || (isSeq(node) && node.items.every((item) => isScalar(item)));
+  visit(doc, {
+    Seq(_, node, path) {
+      // A set's items stay one a line: that is what a review diff shows.
+      const parent = path.at(-1);
+      const underItems = isPair(parent) && isScalar(parent.key) && parent.key.value === "items";
+      if (!underItems && node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+    Map(_, node, path) {
+      const keys = path.filter(isPair).map((pair) => (isScalar(pair.key) ? pair.key.value : undefined));
+      // `when:` itself stays a block, so each of its conditions has a line.
+      const inRule = keys[0] === "rules";
+      const inside = inRule && ((keys[1] === "when" && keys.length > 2) || keys.at(-1) === "skip");
+      if (inside && node.items.every((pair) => isShort(pair.value))) node.flow = true;
+    },
+  });
+  const rules = doc.get("rules", true);
+  if (isSeq(rules)) {
+    for (const [index, reason] of reasons) {
+      const rule = rules.items[index];
+      const pair = isMap(rule) ? rule.items.find((item) => isScalar(item.key) && item.key.value === "expression") : undefined;
+      if (pair && isScalar(pair.key)) (pair.key as Node).commentBefore = ` kept as an expression: it ${reason}`;
+    }
+  }
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** One API rule as a policy rule, or undefined after reporting why it cannot be kept. */

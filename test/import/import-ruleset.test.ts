@@ -8,7 +8,7 @@ import { compileEvaluator } from "../../src/rules/compile-evaluator.js";
 import { prng } from "../helpers/prng.js";
 import { importRuleset } from "../../src/import/import-ruleset.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
-import { printExpression } from "../../src/rules/print-expression.js";
+import { canonicalCondition } from "../../src/import/canonical-condition.js";
 import { cli, makeProject } from "../helpers/run-cli.js";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures", "import");
@@ -39,11 +39,11 @@ function roundTrip(name: string) {
   return { imported, plan: compiled.plans[0]! };
 }
 
-/** The expression as bot-policy prints it: the same for two texts that parse to one expression. */
+/** The expression up to rewrites that keep every decision (operand order, set item order). */
 function canonical(expression: string): string {
   const parsed = parseExpression(expression);
   if (!parsed.ok) throw new Error(parsed.error.message);
-  return printExpression(parsed.expr);
+  return canonicalCondition(parsed.expr);
 }
 
 describe("import → compile", () => {
@@ -53,7 +53,7 @@ describe("import → compile", () => {
       const original = apiRules(name);
       const emitted = plan.firewallCustom.rules;
       expect(emitted.map((r) => r.ref)).toEqual(original.map((r) => r.ref ?? r.id));
-      expect(emitted.map((r) => r.expression)).toEqual(original.map((r) => canonical(r.expression)));
+      expect(emitted.map((r) => canonical(r.expression))).toEqual(original.map((r) => canonical(r.expression)));
       expect(emitted.map((r) => [r.action, r.enabled])).toEqual(original.map((r) => [r.action, r.enabled]));
       // Parameters compare as Cloudflare reads them: logging absent means off (REFERENCE.md §2.2).
       expect(emitted.map((r) => r.action_parameters ?? null)).toEqual(original.map((r) => r.action_parameters ?? null));
@@ -70,7 +70,7 @@ describe("import → compile", () => {
       id: "allow-office",
       description: "Allow office",
       ref: "1a2b3c4d5e6f708192a3b4c5d6e7f801",
-      expression: "ip.src in {192.0.2.0/24 2001:db8:1::/48}",
+      when: { ip: ["192.0.2.0/24", "2001:db8:1::/48"] },
       action: "skip",
       skip: { phases: ["rate_limit", "super_bot_fight_mode"], products: ["waf"] },
       logging: true,
@@ -160,7 +160,7 @@ describe("bot-policy import", () => {
       const run = await cli(["import", "--from", join(fixtures, "dashboard.json"), "--zone", "shop", "--policy", "legacy", "--dir", dir]);
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain("Wrote policies/legacy.yaml: 7 rules of ruleset 9f3c2a1b4d5e6f708192a3b4c5d6e7f8, refs and order kept.");
+      expect(run.stdout).toContain("Wrote policies/legacy.yaml: 7 rules of ruleset 9f3c2a1b4d5e6f708192a3b4c5d6e7f8, refs and order kept (6 as 'when:', 1 kept as 'expression:').");
       expect(run.stdout).toContain('  bot-policy:adopt:\n    shop: "9f3c2a1b4d5e6f708192a3b4c5d6e7f8"\n');
       expect(readFileSync(join(dir, "policies", "legacy.yaml"), "utf8")).toContain("policy: legacy\n");
       // Never overwrites.
