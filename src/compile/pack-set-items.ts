@@ -55,7 +55,7 @@ const FULLNESS_BIAS = 3;
 export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: number): Array<PackedPart<T>> | undefined {
   if (items.some((i) => i.cost > capacity)) return undefined;
   const sorted = sortByKey(items);
-  const hashes = sorted.map((i) => hashKey(i.key));
+  const hashes = hashKeys(sorted);
   const windowStart = WINDOW_START * capacity;
   const parts: Array<PackedPart<T>> = [];
   let remaining = sorted.reduce((sum, i) => sum + i.cost, 0);
@@ -73,7 +73,7 @@ export function packSetItems<T>(items: ReadonlyArray<CostedItem<T>>, capacity: n
       cost += sorted[i]!.cost;
       if (cost > capacity) break;
       // Large items can jump the whole window: then the cut goes after the last one that fits.
-      const score = cost < windowStart ? -Infinity : hashLevel(hashes[i]!) + (FULLNESS_BIAS * (cost - windowStart)) / (capacity - windowStart);
+      const score = cost < windowStart ? -Infinity : hashLevel(hashes.low[i]!) + (FULLNESS_BIAS * (cost - windowStart)) / (capacity - windowStart);
       if (score >= best) {
         best = score;
         cut = i;
@@ -95,15 +95,15 @@ export const EMPTY_PART = "empty";
  * sit anywhere in the part as any other, not mostly at the cut point, where a moved cut would take
  * it away.
  */
-function namedPart<T>(sorted: ReadonlyArray<CostedItem<T>>, hashes: readonly KeyHash[], start: number, end: number): PackedPart<T> {
+function namedPart<T>(sorted: ReadonlyArray<CostedItem<T>>, hashes: KeyHashes, start: number, end: number): PackedPart<T> {
+  const { low, high } = hashes;
   let top = start;
   for (let i = start + 1; i < end; i++) {
-    const [a, b] = [hashes[i]!, hashes[top]!];
-    if (a.high < b.high || (a.high === b.high && a.low < b.low)) top = i;
+    if (high[i]! < high[top]! || (high[i] === high[top] && low[i]! < low[top]!)) top = i;
   }
   const items: T[] = new Array<T>(end - start);
   for (let i = start; i < end; i++) items[i - start] = sorted[i]!.item;
-  return { name: partName(hashes[top]!), items };
+  return { name: partName(low[top]!, high[top]!), items };
 }
 
 /** Two named items whose hashes share a name (about one in 2^48 per pair): the later gets `.2`, `.3`, …. */
@@ -192,37 +192,45 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Two independent 32-bit lanes of one key's hash. */
-interface KeyHash {
-  low: number;
-  high: number;
+/** Two independent 32-bit lanes of each key's hash, by the key's position in key order. */
+interface KeyHashes {
+  low: Uint32Array;
+  high: Uint32Array;
 }
 
 // cyrb53-style: two multiplicative lanes over UTF-16 code units, mixed at the end. Fixed and
-// platform-independent; plain 32-bit integer arithmetic, so each key costs one short loop.
-function hashKey(key: string): KeyHash {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+// platform-independent; plain 32-bit integer arithmetic, so each key costs one short loop. The
+// lanes go in two typed arrays rather than an object per key: a set can hold 100,000 items.
+function hashKeys(sorted: ReadonlyArray<CostedItem<unknown>>): KeyHashes {
+  const low = new Uint32Array(sorted.length);
+  const high = new Uint32Array(sorted.length);
+  for (let k = 0; k < sorted.length; k++) {
+    const key = sorted[k]!.key;
+    let h1 = 0xdeadbeef;
+    let h2 = 0x41c6ce57;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    low[k] = h1;
+    high[k] = h2;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return { low: h1 >>> 0, high: h2 >>> 0 };
+  return { low, high };
 }
 
 /** The hash as a level: -log2 of a uniform value in (0, 1), so level ≥ k with probability 2^-k. */
-function hashLevel(hash: KeyHash): number {
-  return -Math.log2((hash.low + 0.5) / 4294967296);
+function hashLevel(low: number): number {
+  return -Math.log2((low + 0.5) / 4294967296);
 }
 
 /**
  * A part's name: 12 hex digits of its top item's hash — the low lane, then 16 bits of the high lane
  * mixed again (the top item's high lane is small, since that is what makes it the top item).
  */
-function partName(hash: KeyHash): string {
-  const mixed = Math.imul(hash.high ^ (hash.low >>> 7), 0x85ebca6b) >>> 16;
-  return hash.low.toString(16).padStart(8, "0") + mixed.toString(16).padStart(4, "0");
+function partName(low: number, high: number): string {
+  const mixed = Math.imul(high ^ (low >>> 7), 0x85ebca6b) >>> 16;
+  return low.toString(16).padStart(8, "0") + mixed.toString(16).padStart(4, "0");
 }
