@@ -101,9 +101,9 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
 
 /**
  * Emits one edge rule, or several when a large set must be split to fit the expression limit. A
- * split rule's ref is `<policy>/<rule>#<part>`, where the part is named by its content (see
+ * split rule's ref is `<policy>/<rule>#<part>`, where the part is named after one of its items (see
  * packSetItems), not its position: a part keeps its ref, so Cloudflare keeps its id, when a
- * neighbouring part grows, shrinks or appears.
+ * neighbouring part grows, shrinks or appears, or its own edges move.
  */
 function emitEdgeRule(rule: RuleIR, mode: Mode, diagnostics: Diagnostic[]): RulesetRule[] {
   const action = observedAction(rule.action, mode);

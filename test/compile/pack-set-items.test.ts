@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compile/compile-project.js";
 import { MAX_EXPRESSION_LENGTH } from "../../src/compile/compile-zone.js";
-import { compareKeys, LAST_PART, packingMinimum, packSetItems, type CostedItem, type PackedPart } from "../../src/compile/pack-set-items.js";
+import { compareKeys, EMPTY_PART, packingMinimum, packSetItems, type CostedItem, type PackedPart } from "../../src/compile/pack-set-items.js";
 import { compileZoneProgram, decide } from "../../src/evaluate/decide.js";
 import { requestFields } from "../../src/evaluate/request-fields.js";
 import type { ZonePlan } from "../../src/model/zone-plan.js";
@@ -95,7 +95,7 @@ describe("packSetItems: invariants", () => {
         expect(parts).toBeDefined();
         for (const part of parts!) expect(part.items.reduce((sum, i) => sum + items[i]!.cost, 0)).toBeLessThanOrEqual(capacity);
         expect(new Set(parts!.map((p) => p.name)).size).toBe(parts!.length);
-        expect(parts!.at(-1)!.name).toBe(LAST_PART);
+        for (const part of parts!) expect(part.name).toMatch(items.length === 0 ? EMPTY_PART : /^[0-9a-f]{12}(\.[0-9]+)?$/);
         const order = parts!.flatMap((p) => p.items);
         const keys = order.map((i) => items[i]!.key);
         expect(keys).toEqual([...keys].sort(compareKeys));
@@ -132,7 +132,7 @@ describe("packSetItems: invariants", () => {
 
   it("refuses a set holding an item larger than a whole part", () => {
     expect(packSetItems([{ item: "a", key: "a", cost: 11 }], 10)).toBeUndefined();
-    expect(packSetItems([], 10)).toEqual([{ name: LAST_PART, items: [] }]);
+    expect(packSetItems([], 10)).toEqual([{ name: EMPTY_PART, items: [] }]);
   });
 });
 
@@ -157,22 +157,47 @@ describe("packSetItems: JA4 sets", () => {
     );
   });
 
-  it("adding one item changes only the part it joins, unless it moves a cut point", () => {
-    const values = ja4Set(7, 2000);
-    const { parts: before } = packJa4(values);
-    const names = new Set(before.map((p) => p.name));
-    const added = ja4Set(8, 200).filter((v) => !values.includes(v));
+  it("an addition changes the part it joins and, when it moves cut points, only parts from the one before it on", () => {
+    // Many seeded sets, a few additions each. Structural claims, checked on every addition:
+    // - the part that takes the item changes, and no part ending before the one ahead of it does
+    //   (a part's cut point depends only on the items from its start to one capacity on);
+    // - when no cut point moves, only that part changes, and it keeps its name unless the added
+    //   item is its new top item;
+    // - k moved cut points change at most k + 1 parts, plus one for each part whose top item moved
+    //   to another part (named parts, not positions, are what Cloudflare sees).
+    // And the rate, which is not structural: observed with these seeds, 546 of 640 additions (85%)
+    // changed exactly one part; 36 (5.6%) changed more than three, the worst 21. Bounding that tail
+    // while keeping parts within 1.10 × the minimum is the open problem in pack-set-items.ts.
     let single = 0;
-    for (const item of added) {
-      const { parts: after } = packJa4([...values, item]);
-      const changed = changedParts(before, after);
-      expect(changed).toContain(after.find((p) => p.items.includes(item))!.name);
-      if (changed.length === 1) single++;
-      // More than one changed part means a cut point moved: a part's name (its last item) is new.
-      else expect(after.some((p) => !names.has(p.name))).toBe(true);
+    let total = 0;
+    for (let seed = 1; seed <= 16; seed++) {
+      const values = ja4Set(seed, 1500 + ((seed * 97) % 1000));
+      const { parts: before } = packJa4(values);
+      const present = new Set(values);
+      const added = ja4Set(1000 + seed, 50).filter((v) => !present.has(v)).slice(0, 40);
+      for (const item of added) {
+        const { parts: after } = packJa4([...values, item]);
+        const changed = changedParts(before, after);
+        const holder = after.findIndex((p) => p.items.includes(item));
+        expect(changed).toContain(after[holder]!.name);
+        for (let k = 0; k < holder - 1; k++) expect(after[k]).toEqual(before[k]);
+        // Cut points: each part's last item but the final part's (the end of the set is no choice).
+        const cuts = (parts: ReadonlyArray<PackedPart<string>>) => new Set(parts.slice(0, -1).map((p) => p.items.at(-1)!));
+        const [cutsBefore, cutsAfter] = [cuts(before), cuts(after)];
+        const moved = Math.max([...cutsAfter].filter((c) => !cutsBefore.has(c)).length, [...cutsBefore].filter((c) => !cutsAfter.has(c)).length);
+        const renamed = after.filter((p) => !before.some((q) => q.name === p.name)).length;
+        if (moved === 0) {
+          expect(changed).toHaveLength(1 + renamed);
+          // The only possible new name is the added item's, when it is its part's new top item.
+          if (renamed > 0) expect(after[holder]!.name).toBe(packJa4([item]).parts[0]!.name);
+        } else {
+          expect(changed.length).toBeLessThanOrEqual(moved + 1 + renamed);
+        }
+        total++;
+        if (changed.length === 1) single++;
+      }
     }
-    // Observed with seeds 7 and 8: 167 of 200 additions changed one part (84%).
-    expect(single / added.length).toBeGreaterThanOrEqual(0.8);
+    expect(single / total).toBeGreaterThanOrEqual(0.8);
   });
 });
 
@@ -230,7 +255,7 @@ function evaluateOn(plan: ZonePlan, request: Record<string, unknown>) {
   return decide(compileZoneProgram(plan), fields.fields);
 }
 
-const SPLIT_REF = /^x\/rule#([0-9a-f]{12}(\.[0-9]+)?|last)$/;
+const SPLIT_REF = /^x\/rule#[0-9a-f]{12}(\.[0-9]+)?$/;
 
 describe("compileProject: a 2,000-item JA4 set", () => {
   const values = ja4Set(42, 2001);
@@ -266,9 +291,10 @@ describe("compileProject: a 2,000-item JA4 set", () => {
       if (changed.length === 1) {
         single++;
         expect(refs.has(holder.ref)).toBe(true);
-      } else {
-        expect(after.firewallCustom.rules.some((r) => !refs.has(r.ref))).toBe(true);
       }
+      // The rules that changed are one run, in key order, around the one that took the item.
+      const positions = after.firewallCustom.rules.flatMap((r, i) => (changed.includes(r.ref) ? [i] : []));
+      expect(positions.at(-1)! - positions[0]! + 1).toBe(positions.length);
     }
     // Observed with seeds 42 and 43: 9 of 12 additions changed exactly one rule.
     expect(single).toBeGreaterThanOrEqual(8);
