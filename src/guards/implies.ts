@@ -16,6 +16,7 @@ import { compileEvaluator, type FieldValues } from "../rules/compile-evaluator.j
 import { parseCidr, parseIpAddress, type IpRange } from "../rules/ip-address.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
+import { printExpression } from "../rules/print-expression.js";
 
 /** Combinations tried before falling back to splitting the formulas. */
 const BUDGET = 4096;
@@ -25,7 +26,79 @@ const MAX_STEPS = 200;
 
 /** True only when every request that satisfies `a` also satisfies `b`. */
 export function implies(a: Expr, b: Expr): boolean {
+  if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
+  if (refutedByWitness(a, b)) return false;
   return provesImplication(a, b, { steps: 0 });
+}
+
+/** Witnesses kept per condition, and combinations of its values tried to find them. */
+const MAX_WITNESSES = 4;
+const MAX_TRIED = 64;
+
+/**
+ * A quick "not implied", as the guards ask for every pair of rules: a request built from `a`'s own
+ * values that satisfies `a` but not `b`. Each such request is a real counterexample, decided by the
+ * real evaluator, so this never hides a proof the case analysis below could make: that analysis
+ * would meet the same request's classes.
+ */
+function refutedByWitness(a: Expr, b: Expr): boolean {
+  const found = witnesses(a);
+  if (found.length === 0) return false;
+  const test = evaluatorOf(b);
+  try {
+    return found.some((request) => !test(request));
+  } catch {
+    return false;
+  }
+}
+
+const witnessCache = new WeakMap<Expr, FieldValues[]>();
+
+/**
+ * Up to MAX_WITNESSES requests that satisfy `condition`, each field set to one of the
+ * representative values of the condition's own atoms on it (or absent). None when an atom is not
+ * decided by value (a function call, a map key): a request could not be built for it.
+ */
+function witnesses(condition: Expr): FieldValues[] {
+  let found = witnessCache.get(condition);
+  if (found !== undefined) return found;
+  found = [];
+  witnessCache.set(condition, found);
+  const atoms: Atoms = { keys: new Map(), exprs: [] };
+  toFormula(condition, atoms);
+  const byField = new Map<string, { domain: Domain; atoms: Expr[] }>();
+  for (const expr of atoms.exprs) {
+    const fit = decidableAtom(expr);
+    if (!fit) return found;
+    const group = byField.get(fit.field);
+    if (group === undefined) byField.set(fit.field, { domain: fit.domain, atoms: [expr] });
+    else if (group.domain !== fit.domain) return found;
+    else group.atoms.push(expr);
+  }
+  const fields = [...byField].map(([field, group]) => ({ field, samples: representatives(group.domain, group.atoms) }));
+  const total = fields.reduce((product, { samples }) => product * samples.length, 1);
+  const test = evaluatorOf(condition);
+  // Every combination when there are few, in order; otherwise a fixed pseudo-random walk.
+  let seed = 0x9e3779b9;
+  const pick = (length: number, rest: number): number => {
+    if (total > MAX_TRIED) seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (total > MAX_TRIED ? seed : rest) % length;
+  };
+  for (let index = 0; index < Math.min(total, MAX_TRIED) && found.length < MAX_WITNESSES; index++) {
+    const request: FieldValues = {};
+    let rest = index;
+    for (const { field, samples } of fields) {
+      const value = samples[pick(samples.length, rest)];
+      rest = Math.floor(rest / samples.length);
+      if (value !== undefined) request[field] = value;
+    }
+    try {
+      if (test(request)) found.push(request);
+    } catch {
+      return found;
+    }
+  }
+  return found;
 }
 
 function provesImplication(a: Expr, b: Expr, work: { steps: number }): boolean {
@@ -47,7 +120,8 @@ export function isAlwaysTrue(condition: Expr): boolean {
 
 /** Structural equality, ignoring source spans. */
 export function sameExpr(a: Expr, b: Expr): boolean {
-  return atomKey(a) === atomKey(b);
+  // Kinds first: a key is the whole expression's text, costly for a set of 100,000 items.
+  return a.kind === b.kind && atomKey(a) === atomKey(b);
 }
 
 /**
@@ -404,6 +478,16 @@ function atomKey(expr: Expr): string {
 }
 
 function canonicalText(expr: Expr): string {
+  // The canonical printer is fast and faithful (parse → print → parse is stable); it refuses only
+  // text Cloudflare could never receive, which the checks before the guards report.
+  try {
+    return printExpression(expr);
+  } catch {
+    return structuralText(expr);
+  }
+}
+
+function structuralText(expr: Expr): string {
   // Keys sorted: the parser and the lowering build the same node with keys in different orders.
   return JSON.stringify(expr, (key, value: unknown) => {
     if (key === "span") return undefined;
