@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers/run-cli.js";
@@ -133,5 +133,36 @@ cases:
     const result = await cli(["eval", "--dir", project(), "--request", '{"lists":{"$office_ips":true}}']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("'lists.$office_ips' names no list Cloudflare can have (write the name without '$')");
+  });
+});
+
+describe("import of a ruleset that tests lists", () => {
+  const ruleset = JSON.stringify({
+    result: {
+      id: "9f3c2a1b4d5e6f708192a3b4c5d6e7f8",
+      kind: "zone",
+      phase: "http_request_firewall_custom",
+      rules: [
+        { id: "1a2b3c4d5e6f708192a3b4c5d6e7f801", ref: "office", action: "skip", expression: "ip.src in $office_ips", enabled: true, action_parameters: { ruleset: "current" } },
+        { id: "1a2b3c4d5e6f708192a3b4c5d6e7f802", ref: "proxies", action: "block", expression: "ip.src in $cf.open_proxies", enabled: true },
+      ],
+    },
+  });
+
+  it("checks the lists against the project's stack files: declared, it writes the policy", async () => {
+    const dir = project(POLICY, "{ office_ips: ip }", { "ruleset.json": ruleset });
+    const run = await cli(["import", "--from", join(dir, "ruleset.json"), "--zone", "shop", "--policy", "legacy", "--dir", dir]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(existsSync(join(dir, "policies", "legacy.yaml"))).toBe(true);
+  });
+
+  it("undeclared, it writes nothing and says where to declare the list", async () => {
+    const dir = project(POLICY, "{ partner_asns: asn }", { "ruleset.json": ruleset });
+    const run = await cli(["import", "--from", join(dir, "ruleset.json"), "--zone", "shop", "--policy", "legacy", "--dir", dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error BP337: List '$office_ips' is declared by no stack of this project ('dev')");
+    expect(run.stderr).toContain("bot-policy:lists: { office_ips: ip }");
+    expect(existsSync(join(dir, "policies", "legacy.yaml"))).toBe(false);
   });
 });
