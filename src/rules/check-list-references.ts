@@ -1,7 +1,7 @@
 import { suggest } from "../diagnostics/suggest.js";
 import type { Expr } from "./ast.js";
 import { expressionType } from "./check-expression.js";
-import { isManagedListName, LIST_KIND_ITEMS, MANAGED_LISTS, type ListKind } from "./cloudflare-lists.js";
+import { isManagedListName, LIST_KIND_ITEMS, listNameProblem, MANAGED_LISTS, type ListKind } from "./cloudflare-lists.js";
 import { expressionListTests, type ListTest } from "./expression-lists.js";
 import { lookupField } from "./field-catalog.js";
 import type { RulesError } from "./rules-error.js";
@@ -137,6 +137,8 @@ function undeclaredHint(node: ListTest, known: KnownLists, sets: readonly string
   if (sets.includes(name)) {
     return `'${name}' is a set of this policy: sets are written in 'when:' (e.g. when: { ip: $${name} }), while a raw expression reads only Cloudflare lists`;
   }
+  const problem = listNameProblem(name);
+  if (problem !== undefined) return `no Cloudflare list can be named '${name}': ${problem}`;
   const declare = `declare it under bot-policy:lists in ${file} (e.g. bot-policy:lists: { ${name}: ${kind} })`;
   const closest = suggest(name, [...known.declared.keys()]);
   return closest === undefined ? declare : `did you mean '$${closest}'? Otherwise ${declare}`;

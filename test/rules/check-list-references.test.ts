@@ -64,6 +64,10 @@ describe("checkListReferences", () => {
     expect(check("ip.src in $x", lists({}))[0]?.[2]).toBe("List '$x' is not declared: this project has no stack file to declare it in.");
   });
 
+  it("says when a name cannot be a Cloudflare list at all", () => {
+    expect(check("ip.src in $Office")[0]?.[3]).toBe("no Cloudflare list can be named 'Office': only lowercase letters, digits and '_' are allowed");
+  });
+
   it("tells a policy set written in a raw expression from a missing list", () => {
     expect(check("ip.src in $office", DEV, ["office"])).toEqual([
       [
