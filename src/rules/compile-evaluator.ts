@@ -366,7 +366,16 @@ export function listMembershipKey(name: string): string {
 function listMembership(left: Compiled, key: string): Compiled {
   const get = left.get;
   const present = (value: unknown) => value !== undefined && value !== null;
-  if (left.mapped) return { get: (fields) => mapArray(get, (value) => present(value) && fields[key] === true)(fields), mapped: true };
+  if (left.mapped) {
+    return {
+      get: (fields) => {
+        const values = get(fields);
+        const member = fields[key] === true;
+        return Array.isArray(values) ? values.map((value) => member && present(value)) : undefined;
+      },
+      mapped: true,
+    };
+  }
   return { get: (fields) => fields[key] === true && present(get(fields)), mapped: false };
 }
 
