@@ -14,12 +14,13 @@ export interface DeclaredList {
 
 /**
  * The custom lists raw expressions may use: those of the chosen stack, or (no stack chosen) those
- * of every stack of the project, which must all agree for an expression to be valid everywhere.
+ * of every stack of the project, each name with every stack that declares it. A name some stack
+ * declares is known; its kind must fit the tested value in each stack that declares it.
  */
 export interface KnownLists {
   /** The stack whose lists these are; `undefined`: every stack of the project (named in `stacks`). */
   stack?: string;
-  /** The project's stacks (when no stack is chosen), for messages. */
+  /** The stacks the lists come from (the chosen one, or every stack of the project), for messages. */
   stacks: readonly string[];
   declared: ReadonlyMap<string, readonly DeclaredList[]>;
 }
