@@ -1,10 +1,15 @@
 import { compileZoneProgram, decideRequest } from "../evaluate/decide.js";
 import { requestFields } from "../evaluate/request-fields.js";
+import { unseenLists } from "../evaluate/unseen-lists.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
 import { compileForCommand, type ProjectFlags } from "./project-context.js";
 import { readRequest } from "./read-request.js";
 
-/** `bot-policy eval --request JSON|FILE [--zone Z]`: one decision, as one JSON line. */
+/**
+ * `bot-policy eval --request JSON|FILE [--zone Z]`: one decision, as one JSON line; with
+ * `unseen_lists` when it depends on lists whose contents eval cannot see (decided as if the
+ * request were in none of them).
+ */
 export function evalCommand(flags: ProjectFlags & { request: string; zone?: string }, io: Io): number {
   const read = readRequest(flags.request);
   // A request the schema refuses is a mistake in the command's input: located diagnostics, exit 2.
@@ -23,6 +28,8 @@ export function evalCommand(flags: ProjectFlags & { request: string; zone?: stri
   const converted = requestFields(request);
   if ("error" in converted) throw new UsageError(`Invalid request: ${converted.error}.`);
   const decision = decideRequest(compileZoneProgram(plan), converted.fields);
-  io.stdout(`${JSON.stringify(decision)}\n`);
+  // A decision that rests on a list eval cannot see says so, rather than pass for certain.
+  const unseen = unseenLists(plan, converted.fields, decision);
+  io.stdout(`${JSON.stringify(unseen.length > 0 ? { ...decision, unseen_lists: unseen } : decision)}\n`);
   return EXIT.ok;
 }

@@ -3,7 +3,9 @@ import { join, resolve } from "node:path";
 import { hasErrors } from "../diagnostics/catalog.js";
 import { compileProject } from "../compile/compile-project.js";
 import { importRuleset } from "../import/import-ruleset.js";
+import { stackNames } from "../stack/parse-stack-file.js";
 import { EXIT, reportDiagnostics, UsageError, type Io } from "./io.js";
+import { readProjectFiles } from "./read-project-files.js";
 
 /** Options of `bot-policy import`. */
 export interface ImportFlags {
@@ -44,8 +46,10 @@ export function importCommand(flags: ImportFlags, io: Io): number {
     io.stderr(`Nothing was written: every rule of the zone must be kept, or its behaviour would change.\n`);
     return EXIT.findings;
   }
-  // The same checks as any policy: what import writes, validate and compile accept.
-  const files = new Map([[file, imported.text]]);
+  // The same checks as any policy: what import writes, validate and compile accept. The stack
+  // files come along, so that the `$list`s the rules test are checked against their declarations.
+  const stackFiles = [...readProjectFiles(dir).files].filter(([path]) => stackNames([path]).length > 0);
+  const files = new Map([...stackFiles, [file, imported.text]]);
   const checked = compileProject({ files, now: new Date() });
   if (hasErrors(checked.diagnostics)) {
     reportDiagnostics(io, checked.diagnostics, "pretty", files);

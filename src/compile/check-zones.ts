@@ -7,6 +7,7 @@ import type { OriginHeaderIR, PolicyIR, RuleIR } from "../model/policy-ir.js";
 import type { Mode, StackConfig, StackZone, ZoneTier } from "../model/stack.js";
 import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
+import { expressionLists } from "../rules/expression-lists.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
 
@@ -38,6 +39,7 @@ export function checkZones(policies: readonly PolicyIR[], stack?: StackConfig): 
       for (const header of policy.originHeaders) checkHeaderPlan(header, zone, diagnostics);
     }
     checkZoneOrder(ordered, diagnostics);
+    checkSkipLists(zone.key, ordered, diagnostics);
     checkDuplicateHeaders(ordered, diagnostics);
     checkCustomRuleQuota(zone, ordered, diagnostics);
   }
@@ -112,6 +114,27 @@ function checkZoneOrder(ordered: readonly PolicyIR[], diagnostics: Diagnostic[])
   if (firstWorker < 0) return;
   const blocking = rules.slice(firstWorker + 1).find((r) => r.stage === "edge" && (isTerminating(r.action) || r.action === "skip"));
   if (blocking) diagnostics.push(makeDiagnostic("BP315", blocking.source, rules[firstWorker]!.ref, blocking.ref));
+}
+
+/**
+ * The Worker re-checks every edge skip (Cloudflare's skip cannot skip a Worker) but cannot see a
+ * list's contents: in a zone with worker rules, a skip that tests a list would let those rules act
+ * on the very requests the skip lets through. Refused at the skip rule.
+ */
+function checkSkipLists(zone: string, ordered: readonly PolicyIR[], diagnostics: Diagnostic[]): void {
+  const rules = ordered.flatMap((p) => p.rules).filter((r) => r.enabled);
+  if (!rules.some((r) => r.stage === "worker")) return;
+  for (const rule of rules) {
+    if (rule.stage !== "edge" || rule.action !== "skip") continue;
+    const [list] = expressionLists(rule.condition);
+    if (list === undefined) continue;
+    diagnostics.push(
+      withHint(
+        makeDiagnostic("BP342", rule.source, rule.ref, list, zone),
+        "test the same values with a set (when: { ip: $set }) or an inline '{…}', which the Worker can evaluate, or move the worker rules to a zone without this skip",
+      ),
+    );
+  }
 }
 
 /** One origin header, one owner per zone: a second policy setting it is refused at its header. */

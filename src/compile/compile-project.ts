@@ -11,6 +11,7 @@ import type { StackZone } from "../model/stack.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import { compileZone } from "./compile-zone.js";
 import { runGuards } from "../guards/run-guards.js";
+import { knownLists } from "../stack/known-lists.js";
 
 /** The checked and lowered policies of a project, with everything reported on the way. */
 export interface CheckedProject {
@@ -38,8 +39,10 @@ export function checkPolicies(input: ProjectInput): CheckedProject {
   if (hasErrors(diagnostics)) return failed();
 
   const policies: PolicyIR[] = [];
+  const lists = knownLists(input.files, input.stack);
+  diagnostics.push(...lists.diagnostics);
   for (const policy of checked.policies) {
-    const lowered = lowerPolicy(policy, { now: input.now });
+    const lowered = lowerPolicy(policy, { now: input.now, lists: lists.lists });
     diagnostics.push(...lowered.diagnostics);
     if (lowered.policy) policies.push(lowered.policy);
   }

@@ -128,6 +128,21 @@ export const catalog = {
       `Zone id '${zoneId}' of ${owner} is also deployed by ${others}: Cloudflare allows one entry-point ruleset per zone and phase, so two stacks cannot own one zone.`,
   },
   BP171: { severity: "error", summary: "Invalid adopt setting", message: (stack: string, problem: string) => `${stack} ${problem}.` },
+  BP172: {
+    severity: "error",
+    summary: "Invalid lists setting",
+    message: (stack: string, value: string) => `${stack} has an invalid lists setting ${value}: expected a map of list names to kinds (ip, hostname, asn, redirect).`,
+  },
+  BP173: {
+    severity: "error",
+    summary: "Invalid list name",
+    message: (stack: string, name: string, reason: string) => `${stack} declares the list '${name}', which Cloudflare cannot name: ${reason}.`,
+  },
+  BP174: {
+    severity: "error",
+    summary: "Invalid list kind",
+    message: (stack: string, name: string, kind: string) => `${stack} declares the list '${name}' with kind ${kind}: expected ip, hostname, asn or redirect.`,
+  },
 
   // BP2xx — the policy schema
   BP201: { severity: "error", summary: "Unknown field", message: (field: string, where: string) => `Unknown field '${field}' in ${where}.` },
@@ -226,6 +241,23 @@ export const catalog = {
     message: (name: string, field: string, reason: string) => `Origin header '${name}' cannot carry '${field}': ${reason}.`,
   },
   BP336: { severity: "warning", summary: "Policy without rules", message: (policy: string) => `Policy '${policy}' has no rules; it only declares sets or headers.` },
+  BP337: { severity: "error", summary: "Undeclared list", message: (detail: string) => detail },
+  BP338: { severity: "error", summary: "Unknown managed list", message: (detail: string) => detail },
+  BP339: { severity: "error", summary: "List kind does not fit the field", message: (detail: string) => detail },
+  BP340: { severity: "error", summary: "Redirect list in an expression", message: (detail: string) => detail },
+  BP341: { severity: "error", summary: "List in a worker rule", message: (detail: string) => detail },
+  BP342: {
+    severity: "error",
+    summary: "Skip the Worker cannot re-check",
+    message: (rule: string, list: string, zone: string) =>
+      `Skip rule '${rule}' tests list '$${list}', but zone '${zone}' runs worker rules, which re-check every edge skip in the Worker, and the Worker cannot see a list's contents.`,
+  },
+  BP343: {
+    severity: "warning",
+    summary: "Test decided on an unseen list",
+    message: (name: string, lists: string) =>
+      `Test '${name}' was decided as if the request were in none of ${lists}: tests cannot see a list's contents, and membership would change this decision.`,
+  },
   BP380: { severity: "warning", summary: "Deprecated field", message: (detail: string) => detail },
   BP381: { severity: "error", summary: "Field absent in the Worker", message: (detail: string) => detail },
 

@@ -1,6 +1,7 @@
 import { valueTypeOf } from "../fields/field-value-types.js";
 import { childNode, findPolicyField, workerFieldLeaves, type FieldBranch, type WorkerFieldRow } from "../fields/policy-field-table.js";
-import type { FieldValues } from "../rules/compile-evaluator.js";
+import { isManagedListName, listNameProblem, MANAGED_LISTS } from "../rules/cloudflare-lists.js";
+import { listMembershipKey, type FieldValues } from "../rules/compile-evaluator.js";
 
 /** A request in the policy language's own words (DESIGN.md "Test files"); omitted fields are absent. */
 export type PolicyRequest = Record<string, unknown>;
@@ -16,8 +17,8 @@ export function requestFields(request: PolicyRequest): { fields: FieldValues } |
   const fields: FieldValues = {};
   for (const [key, value] of Object.entries(request)) {
     if (value === undefined || value === null) continue;
-    if (key === "headers" || key === "query") {
-      const error = key === "headers" ? readHeaders(value, fields) : readQuery(value, fields);
+    if (key === "headers" || key === "query" || key === "lists") {
+      const error = key === "headers" ? readHeaders(value, fields) : key === "query" ? readQuery(value, fields) : readLists(value, fields);
       if (error !== undefined) return { error };
       continue;
     }
@@ -46,7 +47,7 @@ export function requestFields(request: PolicyRequest): { fields: FieldValues } |
  * is generated from the policy field table and these): raw expressions read them. The schema's
  * `anyOf` stays on bare types, so the items of a header's list are checked by `requestFields`.
  */
-export const REQUEST_EXTRAS: Readonly<Record<"headers" | "query", { title: string; description: string; schema: Record<string, unknown> }>> = {
+export const REQUEST_EXTRAS: Readonly<Record<"headers" | "query" | "lists", { title: string; description: string; schema: Record<string, unknown> }>> = {
   headers: {
     title: "Headers",
     description:
@@ -57,6 +58,12 @@ export const REQUEST_EXTRAS: Readonly<Record<"headers" | "query", { title: strin
     title: "Query string",
     description: "The query string without `?` (e.g. `a=1&b=2`), for `http.request.uri.query` and `http.request.uri.args` (not decoded, as Cloudflare gives them).",
     schema: { type: "string" },
+  },
+  lists: {
+    title: "List membership",
+    description:
+      "Whether the request is in each named list (custom or managed: `office_ips`, `cf.vpn`), for raw expressions that test `in $name`. Tests and `eval` cannot see a list's contents: a list not named here counts as not containing the request, and a decision that depends on it is reported.",
+    schema: { type: "object", additionalProperties: { type: "boolean" } },
   },
 };
 
@@ -87,6 +94,18 @@ function readHeaders(value: unknown, fields: FieldValues): string | undefined {
   fields["http.request.headers"] = { ...map };
   fields["http.request.headers.names"] = names;
   fields["http.request.headers.values"] = values;
+  return undefined;
+}
+
+/** `lists`: the request's stated membership of each named list (see `listMembershipKey`). */
+function readLists(value: unknown, fields: FieldValues): string | undefined {
+  if (!isPlainObject(value)) return "'lists' must be an object of list names";
+  for (const [name, member] of Object.entries(value)) {
+    if (typeof member !== "boolean") return `'lists.${name}' must be true or false`;
+    const known = isManagedListName(name) ? MANAGED_LISTS.has(name) : listNameProblem(name) === undefined;
+    if (!known) return `'lists.${name}' names no list Cloudflare can have (write the name without '$')`;
+    fields[listMembershipKey(name)] = member;
+  }
   return undefined;
 }
 

@@ -23,6 +23,8 @@ export function readStackConfig(config: pulumi.Config, stack: string): ProgramSt
   if (zones !== undefined) raw.zones = zones;
   const adopt = config.getObject<unknown>("adopt");
   if (adopt !== undefined) raw.adopt = adopt;
+  const lists = config.getObject<unknown>("lists");
+  if (lists !== undefined) raw.lists = lists;
 
   const parsed = parseStackConfig(stack, raw);
   const riskIntelligenceApiKey = config.getSecret("riskIntelligenceApiKey");

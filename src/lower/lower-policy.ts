@@ -7,6 +7,7 @@ import type { Action, OriginHeaderIR, PolicyIR, RiskIntelligenceIR, RuleIR, Stag
 import type { RawPolicy, RawRule, RawSet, RawSetItem } from "../model/raw-policy.js";
 import type { Expr } from "../rules/ast.js";
 import { checkExpression } from "../rules/check-expression.js";
+import { checkListReferences, listsUnreadInWorker, type KnownLists } from "../rules/check-list-references.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
 import { fieldsUnreadInWorker, fieldWarnings } from "../rules/field-warnings.js";
@@ -16,9 +17,10 @@ import { parseExpression } from "../rules/parse-expression.js";
 import { isExactInteger, lowerWhen, type EmptySetUse, type ResolvedSet, type ResolvedSetItem, type WhenContext } from "./lower-when.js";
 import { EDGE_FIELDS } from "./policy-fields.js";
 
-/** Options of lowering: `now` decides which set items have expired. */
+/** Options of lowering: `now` decides which set items have expired; `lists`, which `$list`s raw expressions may test. */
 export interface LowerOptions {
   now: Date;
+  lists?: KnownLists;
 }
 
 const TERMINATING: ReadonlySet<Action> = new Set(["block", "managed_challenge", "js_challenge", "challenge"]);
@@ -52,7 +54,7 @@ export function lowerPolicy({ source, raw }: CheckedPolicy, options: LowerOption
       diagnostics.push(makeDiagnostic("BP302", locate(source, [...path, "id"]), rule.id, raw.policy));
     }
     seenRules.set(rule.id, index);
-    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), rule: rule.id, emptySets: [], diagnostics });
+    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), rule: rule.id, emptySets: [], diagnostics }, options.lists);
     if (lowered) rules.push(lowered);
   });
 
@@ -134,7 +136,7 @@ function setItemProblem(type: RawSet["type"], value: string | number, at: Locati
   }
 }
 
-function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenContext): RuleIR | undefined {
+function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenContext, lists: KnownLists | undefined): RuleIR | undefined {
   const { source, diagnostics } = ctx;
   const errorsBefore = countErrors(diagnostics);
   const ruleAt = locate(source, [...path, "id"]);
@@ -149,7 +151,7 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   if (rule.when !== undefined) {
     condition = lowerWhen(rule.when, conditionPath, ctx);
   } else {
-    condition = lowerRawExpression(rule.expression!, conditionPath, ctx);
+    condition = lowerRawExpression(rule.expression!, conditionPath, ctx, lists);
   }
   if (countErrors(diagnostics) > errorsBefore) return undefined;
   if (!condition) {
@@ -178,6 +180,9 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   if (stage === "worker" && rule.expression !== undefined) {
     for (const problem of fieldsUnreadInWorker(condition)) {
       diagnostics.push(makeDiagnostic("BP381", locateInString(source, conditionPath, problem.start, problem.end), problem.message));
+    }
+    for (const problem of listsUnreadInWorker(condition)) {
+      diagnostics.push(makeDiagnostic("BP341", locateInString(source, conditionPath, problem.start, problem.end), problem.message));
     }
     if (countErrors(diagnostics) > errorsBefore) return undefined;
   }
@@ -225,8 +230,8 @@ function checkActionOptions(rule: RawRule, path: ValuePath, source: YamlSource, 
   if (rule.skip && rule.action !== "skip") diagnostics.push(makeDiagnostic("BP321", locate(source, [...path, "skip"], "key"), rule.action));
 }
 
-/** Parses and type-checks a raw expression; errors point inside the YAML string. */
-function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext): Expr | undefined {
+/** Parses and type-checks a raw expression, and its `$list`s against `lists`; errors point inside the YAML string. */
+function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext, lists: KnownLists | undefined): Expr | undefined {
   const parsed = parseExpression(text);
   if (!parsed.ok) {
     ctx.diagnostics.push(makeDiagnostic("BP318", locateInString(ctx.source, path, parsed.error.start, parsed.error.end), parsed.error.message));
@@ -237,6 +242,11 @@ function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext): Ex
     ctx.diagnostics.push(makeDiagnostic("BP319", locateInString(ctx.source, path, error.start, error.end), error.message));
   }
   if (errors.length > 0) return undefined;
+  const listProblems = lists === undefined ? [] : checkListReferences(parsed.expr, lists, [...ctx.sets.keys()]);
+  for (const problem of listProblems) {
+    ctx.diagnostics.push(withHint(makeDiagnostic(problem.code, locateInString(ctx.source, path, problem.start, problem.end), problem.message), problem.hint));
+  }
+  if (listProblems.length > 0) return undefined;
   for (const warning of fieldWarnings(parsed.expr)) {
     ctx.diagnostics.push(makeDiagnostic("BP380", locateInString(ctx.source, path, warning.start, warning.end), warning.message));
   }

@@ -1,3 +1,5 @@
+import type { ListKind } from "../rules/cloudflare-lists.js";
+
 /** Cloudflare zone plans, which decide quotas and which features a rule may use. */
 export type ZoneTier = "free" | "pro" | "business" | "enterprise";
 
@@ -24,4 +26,9 @@ export interface StackConfig {
    * and that this stack takes over through Pulumi's `import` resource option (`bot-policy:adopt`).
    */
   adopt?: Record<string, string>;
+  /**
+   * The account's custom lists raw expressions may test (`ip.src in $office_ips`), name → kind
+   * (`bot-policy:lists`): their contents live in Cloudflare, not here.
+   */
+  lists?: Record<string, ListKind>;
 }

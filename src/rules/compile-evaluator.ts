@@ -86,8 +86,8 @@ function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
       return applyTest(compileNode(expr.left, options), membershipTest(expr.items));
     case "in_list": {
       const items = options.lists?.[expr.list];
-      const test: Test = items === undefined ? () => false : membershipTest(items.map(listEntryToSetItem));
-      return applyTest(compileNode(expr.left, options), test);
+      if (items === undefined) return listMembership(compileNode(expr.left, options), listMembershipKey(expr.list));
+      return applyTest(compileNode(expr.left, options), membershipTest(items.map(listEntryToSetItem)));
     }
     case "constant": {
       const value = expr.value;
@@ -349,6 +349,35 @@ function cachedIp(text: string): IpAddress | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Sets and lists
+
+/**
+ * The field-values key under which a request says whether it is in list `name` (`$name`: no field
+ * name starts with `$`). `eval` and `test` cannot see a list's contents, so a request may state its
+ * membership (`lists: { office_ips: true }`).
+ */
+export function listMembershipKey(name: string): string {
+  return `$${name}`;
+}
+
+/**
+ * `value in $name` for a list whose contents are not given: the request's stated membership
+ * (`fields["$name"]`), not a member when it states none; an absent value is never a member.
+ */
+function listMembership(left: Compiled, key: string): Compiled {
+  const get = left.get;
+  const present = (value: unknown) => value !== undefined && value !== null;
+  if (left.mapped) {
+    return {
+      get: (fields) => {
+        const values = get(fields);
+        const member = fields[key] === true;
+        return Array.isArray(values) ? values.map((value) => member && present(value)) : undefined;
+      },
+      mapped: true,
+    };
+  }
+  return { get: (fields) => fields[key] === true && present(get(fields)), mapped: false };
+}
 
 function listEntryToSetItem(entry: string | number): SetItem {
   if (typeof entry === "number") return { type: "int", value: entry };

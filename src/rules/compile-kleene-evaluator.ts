@@ -1,6 +1,7 @@
 import type { Expr } from "./ast.js";
-import { compileEvaluator, type EvaluatorOptions, type FieldValues } from "./compile-evaluator.js";
+import { compileEvaluator, compileValueEvaluator, listMembershipKey, type EvaluatorOptions, type FieldValues } from "./compile-evaluator.js";
 import { expressionFields } from "./expression-fields.js";
+import { expressionLists } from "./expression-lists.js";
 
 /** A three-valued (Kleene) truth value: `"unknown"` when it depends on a field not yet known. */
 export type Truth = boolean | "unknown";
@@ -19,9 +20,14 @@ export type KleeneCondition = (fields: FieldValues) => Truth;
  * operand is unknown. A sub-expression that reads no unknown field is evaluated exactly as the
  * two-valued evaluator does, so a known result always equals the two-valued result for every
  * value the unknown fields could take.
+ *
+ * A list whose contents `options.lists` does not give is unseen: `value in $name` is what the
+ * request states (`fields["$name"]`, see `listMembershipKey`), false for an absent value, and
+ * otherwise unknown (any membership is possible).
  */
 export function compileKleeneEvaluator(expr: Expr, isUnknown: (field: string) => boolean, options: EvaluatorOptions = {}): KleeneCondition {
-  if (!expressionFields(expr).some(isUnknown)) {
+  const readsUnseenList = expressionLists(expr).some((name) => options.lists?.[name] === undefined);
+  if (!readsUnseenList && !expressionFields(expr).some(isUnknown)) {
     const known = compileEvaluator(expr, options);
     return known;
   }
@@ -38,7 +44,18 @@ export function compileKleeneEvaluator(expr: Expr, isUnknown: (field: string) =>
     if (expr.op === "or") return (fields) => kleeneOr(operands, fields);
     return (fields) => kleeneXor(operands, fields);
   }
-  // A comparison, set test or call that reads an unknown field: nothing short of its value decides it.
+  if (expr.kind === "in_list" && !expressionFields(expr.left).some(isUnknown)) {
+    const value = compileValueEvaluator(expr.left, options);
+    const key = listMembershipKey(expr.list);
+    return (fields) => {
+      const tested = value(fields);
+      // An absent value is in no list; a present one is in the list if the request says so.
+      if (tested === undefined || tested === null) return false;
+      const member = fields[key];
+      return typeof member === "boolean" ? member : "unknown";
+    };
+  }
+  // A comparison, set test or call that reads an unknown field or list: nothing short of its value decides it.
   return () => "unknown";
 }
 

@@ -2,6 +2,7 @@ import { catalog, makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { Mode, StackConfig, StackZone, ZoneTier } from "../model/stack.js";
+import { isManagedListName, LIST_KINDS, listNameProblem, validListName, type ListKind } from "../rules/cloudflare-lists.js";
 import type { StackDiagnosticCode } from "./stack-diagnostics.js";
 
 /** The Pulumi config namespace of this project (`bot-policy:<key>`). */
@@ -24,9 +25,14 @@ export type LocateConfigKey = (path: ConfigPath) => ConfigPosition | undefined;
 export interface ParseStackConfigResult {
   config?: StackConfig;
   diagnostics: Diagnostic[];
+  /**
+   * The well-formed entries of `bot-policy:lists`, even when the config as a whole is invalid:
+   * validating without a stack still knows every list the project's stacks declare.
+   */
+  lists?: Record<string, ListKind>;
 }
 
-const knownKeys = ["accountId", "mode", "zones", "adopt", "riskIntelligenceApiKey"] as const;
+const knownKeys = ["accountId", "mode", "zones", "adopt", "lists", "riskIntelligenceApiKey"] as const;
 const zoneKeys = ["zoneId", "plan", "routes"] as const;
 const tiers: readonly ZoneTier[] = ["free", "pro", "business", "enterprise"];
 const modes: readonly Mode[] = ["enforce", "observe"];
@@ -245,10 +251,45 @@ export function parseStackConfig(
     }
   }
 
-  if (diagnostics.length > 0 || accountId === undefined || !zonesValid) return { diagnostics };
+  const listsEntry = values.get("lists");
+  const lists: Record<string, ListKind> = {};
+  if (listsEntry !== undefined && listsEntry.value !== null && plain([listsEntry.key], "config key 'lists'", listsEntry.value)) {
+    if (!isPlainMap(listsEntry.value)) {
+      report("BP172", [listsEntry.key], [stack, shown(listsEntry.value)], "write bot-policy:lists: { office_ips: ip, partner_asns: asn }");
+    } else {
+      for (const [list, kind] of Object.entries(listsEntry.value)) {
+        const path = [listsEntry.key, list];
+        const problem = listNameProblem(list);
+        if (problem !== undefined) {
+          const fixed = validListName(list);
+          const hint = isManagedListName(list)
+            ? "Cloudflare's managed lists ($cf.open_proxies, $cf.vpn, …) need no declaration: use them in an expression as they are"
+            : fixed === undefined
+              ? undefined
+              : `name the list '${fixed}' in Cloudflare and here`;
+          report("BP173", path, [stack, list, problem], hint);
+        } else if (typeof kind !== "string" || !(LIST_KINDS as readonly string[]).includes(kind)) {
+          const suggestion = typeof kind === "string" ? suggest(kind, LIST_KINDS) : undefined;
+          report("BP174", path, [stack, list, shown(kind)], suggestion === undefined ? undefined : `did you mean '${suggestion}'?`);
+        } else {
+          lists[list] = kind as ListKind;
+        }
+      }
+    }
+  }
+
+  if (diagnostics.length > 0 || accountId === undefined || !zonesValid) return { diagnostics, ...(listsEntry !== undefined ? { lists } : {}) };
   return {
-    config: { name, accountId, ...(mode !== undefined ? { mode } : {}), zones, ...(Object.keys(adopt).length > 0 ? { adopt } : {}) },
+    config: {
+      name,
+      accountId,
+      ...(mode !== undefined ? { mode } : {}),
+      zones,
+      ...(Object.keys(adopt).length > 0 ? { adopt } : {}),
+      ...(Object.keys(lists).length > 0 ? { lists } : {}),
+    },
     diagnostics,
+    ...(listsEntry !== undefined ? { lists } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
-import { makeDiagnostic } from "../diagnostics/catalog.js";
+import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CheckedTestFile } from "../check/check-schema.js";
 import { compileZoneProgram, decideRequest, type Decision, type ZoneProgram } from "../evaluate/decide.js";
 import type { FieldValues } from "../rules/compile-evaluator.js";
 import { requestFields } from "../evaluate/request-fields.js";
+import { unseenLists } from "../evaluate/unseen-lists.js";
 import { locate } from "../load/parse-yaml.js";
 import type { PolicyIR } from "../model/policy-ir.js";
 import type { ZonePlan } from "../model/zone-plan.js";
@@ -154,6 +155,18 @@ export function reportTestCases(
     const note = notes[index];
     const passed = note === undefined && actual.action === c.expected.action && (c.expected.rule === undefined || actual.rule === c.expected.rule);
     report.cases.push({ file: c.file, line: c.line, name: c.name, zone: c.zone, passed, expected: c.expected, actual });
+    // A case decided on a list the runner cannot see is not a certain pass: say so.
+    const unseen = unseenLists(c.plan, c.fields, actual);
+    if (unseen.length > 0) {
+      const lists = unseen.map((name) => `'$${name}'`).join(", ");
+      const example = unseen.map((name) => `${name}: true`).join(", ");
+      report.diagnostics.push(
+        withHint(
+          makeDiagnostic("BP343", { file: c.file, line: c.line, column: c.column }, c.name, lists),
+          `state the request's membership, e.g. request: { …, lists: { ${example} } }`,
+        ),
+      );
+    }
     if (!passed) {
       const detail = `${describeMismatch(c.expected, actual, c.inSeveralZones ? c.zone : undefined)}${where[index] === undefined ? "" : ` (${where[index]})`}`;
       report.diagnostics.push(makeDiagnostic("BP501", { file: c.file, line: c.line, column: c.column }, c.name, note === undefined ? detail : `${detail}; ${note}`));

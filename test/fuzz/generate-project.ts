@@ -135,7 +135,8 @@ function generateStack(r: Random, p: Pools): { name: string; config: Record<stri
   for (const key of r.chance(0.85) ? p.zones : r.some([...p.zones, "other"], 1, 3)) {
     zones[key] = { zoneId: r.hex(32), plan: r.weighted([[1, "free"], [1, "pro"], [1, "business"], [9, "enterprise"]] as const), routes: r.chance(0.5) ? [`${key}.example.com/*`] : [] };
   }
-  const config: Record<string, unknown> = { "bot-policy:accountId": r.hex(32), "bot-policy:zones": zones };
+  // Declares the list the raw expressions above test (drawing nothing, so the seed's projects stay the same).
+  const config: Record<string, unknown> = { "bot-policy:accountId": r.hex(32), "bot-policy:zones": zones, "bot-policy:lists": { office_ips: "ip" } };
   if (r.chance(0.6)) config["bot-policy:mode"] = r.pick(["enforce", "observe"]);
   return { name: r.pick(["dev", "prod", "stage"]), config };
 }
