@@ -325,7 +325,7 @@ export const catalog = {
       `Cloudflare accepts the '${phase}' ruleset of zone '${zone}' with a message${rule === undefined ? "" : ` on rule '${rule}'`} (${code}): ${detail}`,
   },
 
-  // BP6xx — guards: findings beyond validity (src/guards). BP601–BP606 are guards: their level is set
+  // BP6xx — guards: findings beyond validity (src/guards). BP601–BP606 and BP614 are guards: their level is set
   // per code in Pulumi.yaml (`bot-policy:guards`) and a rule may suppress them with a reason; the
   // severity here is the default level (warning = advisory, error = mandatory). BP607+ are not.
   BP601: {
@@ -370,7 +370,13 @@ export const catalog = {
     severity: "error",
     summary: "Unknown guard level",
     message: (code: string, level: string) => `Guard ${code} has an unknown level '${level}': expected 'advisory', 'mandatory' or 'disabled'.`,
+  },  BP614: {
+    severity: "warning",
+    summary: "Protected request blocked by a list",
+    message: (name: string, decision: string, rule: string, zone: string, lists: string) =>
+      `Protected request '${name}' would get '${decision}' from rule '${rule}' in zone '${zone}' if it were in ${lists}, whose contents bot-policy cannot see.`,
   },
+
 } as const satisfies Record<string, { severity: Severity; summary: string; message: (...args: never[]) => string }>;
 
 /** A code from the catalog. */

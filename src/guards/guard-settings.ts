@@ -26,6 +26,7 @@ export const GUARD_DEFAULTS = {
   BP604: "advisory",
   BP605: "advisory",
   BP606: "mandatory",
+  BP614: "advisory",
 } as const satisfies Record<string, GuardLevel>;
 
 /** A guard's code. */
@@ -41,7 +42,14 @@ export function isGuardCode(code: string): code is GuardCode {
 
 /** The guard codes as a sentence fragment for diagnostics. */
 export function guardCodeList(): string {
-  return `${GUARD_CODES[0]}–${GUARD_CODES[GUARD_CODES.length - 1]}`;
+  // Runs of consecutive codes as ranges: "BP601–BP606, BP614".
+  const runs: number[][] = [];
+  for (const number of GUARD_CODES.map((code) => Number(code.slice(2)))) {
+    const last = runs.at(-1);
+    if (last && last.at(-1)! + 1 === number) last.push(number);
+    else runs.push([number]);
+  }
+  return runs.map((run) => (run.length === 1 ? `BP${run[0]}` : `BP${run[0]}–BP${run.at(-1)}`)).join(", ");
 }
 
 /** The severity a level reports with; `disabled` reports nothing. */

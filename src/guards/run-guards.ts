@@ -1,7 +1,8 @@
 import type { CheckedPolicy } from "../check/check-schema.js";
 import { makeDiagnostic, withHint } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { compileZoneProgram, decide } from "../evaluate/decide.js";
+import { compileZoneProgram, decide, type Decision, type ZoneProgram } from "../evaluate/decide.js";
+import { unseenLists } from "../evaluate/unseen-lists.js";
 import { requestFields } from "../evaluate/request-fields.js";
 import { locate } from "../load/parse-yaml.js";
 import { isTerminating } from "../lower/lower-policy.js";
@@ -11,6 +12,7 @@ import type { ProjectFiles } from "../model/project.js";
 import type { StackConfig, StackZone } from "../model/stack.js";
 import type { ZonePlan } from "../model/zone-plan.js";
 import type { Expr } from "../rules/ast.js";
+import { listMembershipKey, type FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { guardCodeList, isGuardCode, levelSeverity, readGuardSettings, type GuardCode, type GuardLevel } from "./guard-settings.js";
 import { implies, isAlwaysTrue } from "./implies.js";
@@ -36,7 +38,7 @@ interface Finding {
 
 const EXPIRY_WINDOW_DAYS = 14;
 /** Guards that look at what a rule does in the zone, which observe mode changes. */
-const MODE_DEPENDENT: ReadonlySet<GuardCode> = new Set(["BP601", "BP602", "BP603", "BP606"]);
+const MODE_DEPENDENT: ReadonlySet<GuardCode> = new Set(["BP601", "BP602", "BP603", "BP606", "BP614"]);
 const VERIFIED_BOT: Expr = { kind: "field", name: "cf.bot_management.verified_bot" };
 const NOT_VERIFIED_BOT: Expr = { kind: "not", operand: VERIFIED_BOT };
 const FINGERPRINT_FIELDS = new Map([
@@ -183,7 +185,7 @@ function referencesSet(value: unknown, set: string, depth = 0): boolean {
 }
 
 /**
- * BP606 and BP607: each protected request of a zone's policies, decided by the zone as compiled
+ * BP606, BP607 and BP614: each protected request of a zone's policies, decided by the zone as compiled
  * (the one decide function, so observe mode's `log` protects nothing and blocks nothing).
  */
 function protectViolations(zone: StackZone, ordered: readonly PolicyIR[], input: GuardInput): Finding[] {
@@ -200,13 +202,39 @@ function protectViolations(zone: StackZone, ordered: readonly PolicyIR[], input:
       continue;
     }
     const decision = decide(program, read.fields);
-    if (decision.rule === null || !isTerminating(decision.action as Action)) continue;
+    if (decision.rule === null || !isTerminating(decision.action as Action)) {
+      const byList = listHit(plan, program, read.fields, decision);
+      if (byList) {
+        const diagnostic = makeDiagnostic("BP614", entry.source, entry.name, byList.decision.action, byList.decision.rule!, zone.key, byList.lists);
+        findings.push({ code: "BP614", diagnostic: withHint(diagnostic, `if you know it is not, say so in the entry (lists: { ${byList.names.map((name) => `${name}: false`).join(", ")} }); otherwise skip it before that rule.`), rule: byList.decision.rule! });
+      }
+      continue;
+    }
     const rule = input.policies.flatMap((p) => p.rules).find((r) => r.ref === decision.rule);
     const where = rule ? `${rule.source.file}:${rule.source.line}:${rule.source.column}` : decision.rule;
     const diagnostic = makeDiagnostic("BP606", entry.source, entry.name, decision.action, decision.rule, zone.key);
     findings.push({ code: "BP606", diagnostic: withHint(diagnostic, `the rule is at ${where}: exclude this request from it, or skip it in an earlier rule.`), rule: decision.rule });
   }
   return findings;
+}
+
+/** Lists whose memberships are tried together at most: 2^6 decisions per protected request. */
+const MAX_LISTS_TRIED = 6;
+
+/**
+ * BP614: a protected request that a rule would block or challenge if it were in lists whose
+ * contents no offline check can see (`decide` takes an unstated list as not holding the request).
+ * Tries each combination of memberships of the lists the decision depends on.
+ */
+function listHit(plan: ZonePlan, program: ZoneProgram, fields: FieldValues, decision: Decision): { decision: Decision; lists: string; names: string[] } | undefined {
+  const lists = unseenLists(plan, fields, decision).slice(0, MAX_LISTS_TRIED);
+  for (let mask = 1; mask < 2 ** lists.length; mask++) {
+    const members = lists.filter((_, i) => (mask >> i) & 1);
+    const tried = { ...fields, ...Object.fromEntries(members.map((list) => [listMembershipKey(list), true])) };
+    const hit = decide(program, tried);
+    if (hit.rule !== null && isTerminating(hit.action as Action)) return { decision: hit, lists: members.map((list) => `$${list}`).join(" and "), names: members };
+  }
+  return undefined;
 }
 
 /**
