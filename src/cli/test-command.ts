@@ -102,8 +102,8 @@ export function formatReport(report: TestReport, color = false, invalid = 0): st
   const c = pc.createColors(color);
   const { passed, failed, total } = summarize(report);
   const refused = invalid === 0 ? "" : `${invalid} test file${invalid === 1 ? "" : "s"} invalid; `;
-  // A pass that rests on a list the runner cannot see (BP343) is a pass, but not a silent one.
-  const unseen = report.diagnostics.filter((d) => d.code === "BP343").length;
+  // A pass that rests on a list the runner cannot see (BP504) is a pass, but not a silent one.
+  const unseen = report.diagnostics.filter((d) => d.code === "BP504").length;
   const summary =
     failed === 0 && !hasErrors(report.diagnostics) && invalid === 0
       ? c.green(`PASS: ${passed}/${total}${unseen === 0 ? "" : ` (${unseen} decided on lists tests cannot see)`}`)

@@ -252,12 +252,7 @@ export const catalog = {
     message: (rule: string, list: string, zone: string) =>
       `Skip rule '${rule}' tests list '$${list}', but zone '${zone}' runs worker rules, which re-check every edge skip in the Worker, and the Worker cannot see a list's contents.`,
   },
-  BP343: {
-    severity: "warning",
-    summary: "Test decided on an unseen list",
-    message: (name: string, lists: string) =>
-      `Test '${name}' was decided as if the request were in none of ${lists}: tests cannot see a list's contents, and membership would change this decision.`,
-  },
+
   BP380: { severity: "warning", summary: "Deprecated field", message: (detail: string) => detail },
   BP381: { severity: "error", summary: "Field absent in the Worker", message: (detail: string) => detail },
 
@@ -288,7 +283,12 @@ export const catalog = {
   BP501: { severity: "error", summary: "Test failed", message: (name: string, detail: string) => `Test '${name}' failed: ${detail}.` },
   BP502: { severity: "error", summary: "Test target", message: (detail: string) => `${detail}` },
   BP503: { severity: "error", summary: "Invalid request", message: (detail: string) => `Invalid request: ${detail}.` },
-  BP530: { severity: "warning", summary: "Malformed traffic line", message: (reason: string) => `This line cannot be replayed: ${reason}.` },
+  BP504: {
+    severity: "warning",
+    summary: "Test decided on an unseen list",
+    message: (name: string, lists: string) =>
+      `Test '${name}' was decided as if the request were in none of ${lists}: tests cannot see a list's contents, and membership would change this decision.`,
+  },  BP530: { severity: "warning", summary: "Malformed traffic line", message: (reason: string) => `This line cannot be replayed: ${reason}.` },
   // BP55x, BP56x — import and adopted rules (`ref:`).
   BP550: {
     severity: "error",

@@ -162,7 +162,7 @@ export function reportTestCases(
       const example = unseen.map((name) => `${name}: true`).join(", ");
       report.diagnostics.push(
         withHint(
-          makeDiagnostic("BP343", { file: c.file, line: c.line, column: c.column }, c.name, lists),
+          makeDiagnostic("BP504", { file: c.file, line: c.line, column: c.column }, c.name, lists),
           `state the request's membership, e.g. request: { …, lists: { ${example} } }`,
         ),
       );

@@ -117,10 +117,10 @@ cases:
     const result = await cli(["test", "--dir", dir]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("PASS: 3/3 (1 decided on lists tests cannot see)");
-    expect(result.stderr.match(/BP343/g)).toHaveLength(1);
+    expect(result.stderr.match(/BP504/g)).toHaveLength(1);
     expect(result.stderr).toContain(
       [
-        "policies/p.test.yaml:3:5 - warning BP343: Test 'bot blocked' was decided as if the request were in none of '$office_ips', '$cf.open_proxies': tests cannot see a list's contents, and membership would change this decision.",
+        "policies/p.test.yaml:3:5 - warning BP504: Test 'bot blocked' was decided as if the request were in none of '$office_ips', '$cf.open_proxies': tests cannot see a list's contents, and membership would change this decision.",
         "",
         "3   - name: bot blocked",
         "      ~",
