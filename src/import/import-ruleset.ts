@@ -16,6 +16,11 @@ export interface ImportOptions {
   zone: string;
   /** The policy id (default: the zone key). */
   policy?: string;
+  /**
+   * Guard codes to suppress, by rule index, with the reason given: a guard that refuses a rule the
+   * zone runs today (an always-true block) would otherwise stop the import of what already is.
+   */
+  suppress?: { byRule: ReadonlyMap<number, readonly string[]>; reason: string };
 }
 
 /** The policy an entry-point ruleset becomes, or why it cannot be imported. */
@@ -94,14 +99,16 @@ export function importRuleset(text: string, options: ImportOptions): ImportResul
   const reasons = new Map<number, string>();
   const taken = new Set<string>();
   const converted = rules.map((rule, index) => {
+    const codes = options.suppress?.byRule.get(index) ?? [];
+    const suppressed: RawRule = codes.length > 0 ? { ...rule, suppress: codes.map((code) => ({ code, reason: options.suppress!.reason })) } : rule;
     const condition = convertCondition(rule.expression!, rule.id, taken);
     if (condition.kind === "expression") {
       reasons.set(index, condition.reason);
-      return rule;
+      return suppressed;
     }
     Object.assign(sets, condition.sets);
     // The condition stays where `expression:` was: after the rule's names, before what it does.
-    const { id, description, ref, expression: _, ...after } = rule;
+    const { id, description, ref, expression: _, ...after } = suppressed;
     return { id, ...(description !== undefined ? { description } : {}), ...(ref !== undefined ? { ref } : {}), when: condition.when, ...after } as RawRule;
   });
 

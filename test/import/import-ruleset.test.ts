@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compile/compile-project.js";
@@ -169,6 +169,28 @@ describe("bot-policy import", () => {
       expect(again.stderr).toContain("exists already");
       const validate = await cli(["validate", "--dir", dir]);
       expect(validate.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a rule a guard refuses, as the zone runs it today, with a suppression to review", async () => {
+    const dir = makeProject({});
+    try {
+      // A maintenance lock-out: blocks everyone, which BP602 (mandatory) refuses in a policy.
+      const ruleset = { result: { id: "0b1c2d3e4f5061728394a5b6c7d8e9f0", phase: "http_request_firewall_custom", rules: [
+        { id: "a1", ref: "allow-office", action: "skip", expression: "ip.src in {192.0.2.0/24}", action_parameters: { ruleset: "current" }, enabled: true },
+        { id: "b2", ref: "maintenance", description: "Maintenance", action: "block", expression: "true", enabled: true },
+      ] } };
+      writeFileSync(join(dir, "ruleset.json"), JSON.stringify(ruleset));
+      const run = await cli(["import", "--from", join(dir, "ruleset.json"), "--zone", "shop", "--dir", dir]);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe("warning: rule 2 ('maintenance') is refused by guard BP602; it is imported with a suppression to review.\n");
+      const policy = readFileSync(join(dir, "policies", "shop.yaml"), "utf8");
+      expect(policy).toContain("    suppress:\n      - code: BP602\n        reason: \"Imported as zone 'shop' runs it today (ruleset 0b1c2d3e4f5061728394a5b6c7d8e9f0); review it: bot-policy's guards refuse it otherwise.\"\n");
+      // Only the refused rule is suppressed, and the project validates as imported.
+      expect(policy.match(/suppress:/g)).toHaveLength(1);
+      expect((await cli(["validate", "--dir", dir])).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
