@@ -17,7 +17,7 @@ import { compileEvaluator, type FieldValues } from "../../src/rules/compile-eval
 import { parseExpression } from "../../src/rules/parse-expression.js";
 import { printExpression } from "../../src/rules/print-expression.js";
 import { loneSurrogateIndex } from "../../src/load/check-strings.js";
-import { propertyRuns } from "../setup/fast-check-seed.js";
+import { FUZZ_SCALE, propertyRuns } from "../setup/fast-check-seed.js";
 
 /*
  * Random small projects (1-3 policies on one zone) are written as YAML, compiled, and checked:
@@ -403,8 +403,9 @@ describe("compile: random policies", () => {
       }),
       { numRuns: propertyRuns(400) },
     );
-    // 400 projects take ~15 s on an idle machine; a busy CI runner must not turn that into a failure.
-  }, 180_000);
+    // 400 projects take ~15 s on an idle machine; a busy CI runner must not turn that into a failure,
+    // and a fuzz run makes FUZZ_SCALE times as many.
+  }, 180_000 * FUZZ_SCALE);
 
   it("the generated cases are not vacuous", () => {
     // Runs after the property (vitest runs a file's tests in order).
