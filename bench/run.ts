@@ -10,6 +10,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { parseDocument, stringify } from "yaml";
 import { checkPolicies, compileProject } from "../src/compile/compile-project.js";
@@ -59,7 +60,7 @@ function distinctJa4s(count: number): string[] {
 
 const zoneKey = (z: number) => `z${String(z).padStart(2, "0")}`;
 
-interface ZoneValues {
+export interface ZoneValues {
   ja4Sets: string[][];
   ja3: string[];
   office: string[];
@@ -134,7 +135,7 @@ function zoneValues(z: number, ja4Sets: string[][]): ZoneValues {
 }
 
 /** Writes the project; returns where, the big set's rule and the values of zone 0 (for requests). */
-function writeProject(): { dir: string; bigRule: string; zone0: ZoneValues; files: string[] } {
+export function writeProject(): { dir: string; bigRule: string; zone0: ZoneValues; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "bot-policy-bench-"));
   mkdirSync(join(dir, "policies"));
   const ja4s = distinctJa4s(JA4_TOTAL);
@@ -162,7 +163,7 @@ function writeProject(): { dir: string; bigRule: string; zone0: ZoneValues; file
 }
 
 /** JSON lines in the policy language's words; about half reuse zone 0's values so rules match. */
-function requestLines(values: ZoneValues, count: number): string[] {
+export function requestLines(values: ZoneValues, count: number): string[] {
   const ja4Pool = values.ja4Sets.flat();
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -411,4 +412,5 @@ function main(): void {
   }
 }
 
-main();
+// bench/decisions.ts imports the workload: run only when started as the script.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

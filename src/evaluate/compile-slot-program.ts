@@ -1,0 +1,234 @@
+import type { Action } from "../model/policy-ir.js";
+import type { Expr } from "../rules/ast.js";
+import { compileConditionWith, type FieldAccess, type FieldValues } from "../rules/compile-evaluator.js";
+import { expressionFields } from "../rules/expression-fields.js";
+import { lookupField } from "../rules/field-catalog.js";
+import { parseIpValue, type IpValue } from "../rules/ip-address.js";
+import { mergeSplitParts } from "./merge-split-parts.js";
+import { PLAIN_REQUEST_FIELDS, requestFields, type PolicyRequest } from "./request-fields.js";
+
+/** A decision without its logged rules: what a request can come to, the same for every request. */
+export interface Outcome {
+  action: "pass" | "skip" | "block" | "managed_challenge" | "js_challenge" | "challenge";
+  rule: string | null;
+  stage: "edge" | "worker" | null;
+}
+
+/** One rule of a zone with its condition as an expression, before compiling (see decide.ts). */
+export interface RuleSpec {
+  ref: string;
+  action: Action;
+  condition: Expr;
+  observe: boolean;
+  guard: boolean;
+}
+
+/**
+ * A zone's rules compiled over field slots, for deciding many requests fast. Each request is read
+ * once into a flat record (one slot per Rules-language field the rules read, resolved when
+ * compiling; an IP field's address parsed at most once per request), then decided to the index of
+ * a precomputed outcome: nothing is allocated per request unless a rule logs. The record and the
+ * logged rules belong to the program, so one program decides one request at a time.
+ */
+export interface SlotProgram {
+  /** The Rules-language field of each slot. */
+  fields: readonly string[];
+  /** Every outcome, by index; 0 is `pass`. */
+  outcomes: readonly Outcome[];
+  /** Rules evaluated per request at most (the split parts of a set are one rule here). */
+  ruleCount: number;
+  /** Reads a request given as Rules-language field values. */
+  load(fields: FieldValues): void;
+  /** Reads a policy-language request, as `requestFields` does; returns its error for a request it cannot represent. */
+  readRequest(request: PolicyRequest): string | undefined;
+  /** Decides the request read last: the index of its outcome (see `decide` in decide.ts for the order). */
+  decide(from: "edge" | "worker"): number;
+  /** The last decision in full: its outcome with the rules it logged (a new array, or a shared frozen one when none). */
+  decision(index: number): Decision;
+}
+
+/** The decision type of decide.ts, repeated structurally so that the two modules need not import each other's values. */
+interface Decision extends Outcome {
+  logged: string[];
+}
+
+/** What a matched rule does in the decide loop. */
+const LOG = 0;
+const SKIP = 1;
+const DECIDE = 2;
+const GUARD = 3;
+
+/**
+ * Compiles a zone's rules (edge rules in Cloudflare's order, then the Worker's) over slots; the
+ * adjacent parts of one split rule are merged into one condition with one set lookup. Returns
+ * undefined when a rule reads a custom list (`in $list`): such zones keep the general evaluator.
+ */
+export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly RuleSpec[]): SlotProgram | undefined {
+  if ([...edge, ...worker].some((rule) => readsList(rule.condition))) return undefined;
+  const merged = mergeAdjacentParts(edge);
+  const fields = [...new Set([...merged, ...worker].flatMap((rule) => expressionFields(rule.condition)))];
+  const slotOf = new Map(fields.map((field, slot) => [field, slot]));
+  const width = fields.length;
+  // Slots [0, width) hold the values; slot width + i the parsed address of field i (undefined: not parsed yet).
+  const record = new Array<unknown>(2 * width).fill(undefined);
+  const access = (name: string): FieldAccess<unknown[]> => {
+    const slot = slotOf.get(name) as number;
+    const value = (input: unknown[]) => input[slot];
+    return lookupField(name)?.type === "Ip" ? { value, ip: parsedIp(slot, width + slot) } : { value };
+  };
+
+  const outcomes: Outcome[] = [{ action: "pass", rule: null, stage: null }];
+  const outcomeOf = (outcome: Outcome): number => {
+    const found = outcomes.findIndex((o) => o.action === outcome.action && o.rule === outcome.rule && o.stage === outcome.stage);
+    if (found >= 0) return found;
+    outcomes.push(outcome);
+    return outcomes.length - 1;
+  };
+  const edgeRules = merged.map((rule) => ({
+    matches: compileConditionWith(rule.condition, access),
+    kind: rule.action === "log" ? LOG : rule.action === "skip" ? SKIP : DECIDE,
+    ref: rule.ref,
+    outcome: rule.action === "log" ? -1 : outcomeOf({ action: rule.action as Outcome["action"], rule: rule.ref, stage: "edge" }),
+  }));
+  const workerRules = worker.map((rule) => {
+    const kind = rule.guard ? GUARD : rule.observe || rule.action === "log" ? LOG : DECIDE;
+    const outcome = kind === GUARD ? { action: "skip" as const, rule: rule.ref, stage: "edge" as const } : { action: rule.action as Outcome["action"], rule: rule.ref, stage: "worker" as const };
+    return { matches: compileConditionWith(rule.condition, access), kind, ref: rule.ref, outcome: kind === LOG ? -1 : outcomeOf(outcome) };
+  });
+  const decisions = outcomes.map((outcome): Decision => Object.freeze({ ...outcome, logged: Object.freeze([]) as unknown as string[] }));
+
+  // Flat arrays for the loop: one closure call per rule, nothing else looked up.
+  const edgeMatches = edgeRules.map((r) => r.matches);
+  const edgeKinds = Uint8Array.from(edgeRules, (r) => r.kind);
+  const edgeOutcomes = Int32Array.from(edgeRules, (r) => r.outcome);
+  const edgeRefs = edgeRules.map((r) => r.ref);
+  const workerMatches = workerRules.map((r) => r.matches);
+  const workerKinds = Uint8Array.from(workerRules, (r) => r.kind);
+  const workerOutcomes = Int32Array.from(workerRules, (r) => r.outcome);
+  const workerRefs = workerRules.map((r) => r.ref);
+  const edgeCount = edgeRules.length;
+  const workerCount = workerRules.length;
+  const logged = new Array<string>(edgeCount + workerCount).fill("");
+  let loggedCount = 0;
+
+  const clear = (): void => {
+    for (let i = 0; i < record.length; i++) record[i] = undefined;
+  };
+  const load = (values: FieldValues): void => {
+    clear();
+    for (let i = 0; i < width; i++) record[i] = values[fields[i] as string] ?? undefined;
+  };
+  const plain = PLAIN_REQUEST_FIELDS;
+  const plainSlots = new Map([...plain].map(([key, read]) => [key, slotOf.get(read.rulesField) ?? -1]));
+
+  return {
+    fields,
+    outcomes,
+    ruleCount: edgeCount + workerCount,
+    load,
+    readRequest(request) {
+      clear();
+      // The common request names plain edge fields only: each goes straight to its slot. Anything
+      // else (headers, worker fields, a wrong type, an unknown name) is read by requestFields.
+      for (const key in request) {
+        const value = request[key];
+        if (value === undefined || value === null) continue;
+        const read = plain.get(key);
+        if (read === undefined || !read.accepts(value)) return readGeneral(request);
+        const slot = plainSlots.get(key) as number;
+        if (slot >= 0) record[slot] = value;
+      }
+      return undefined;
+    },
+    decide(from) {
+      loggedCount = 0;
+      let skipped = -1;
+      if (from === "edge") {
+        for (let i = 0; i < edgeCount; i++) {
+          if (!(edgeMatches[i] as (input: unknown[]) => boolean)(record)) continue;
+          const kind = edgeKinds[i];
+          if (kind === LOG) {
+            logged[loggedCount++] = edgeRefs[i] as string;
+          } else if (kind === SKIP) {
+            skipped = edgeOutcomes[i] as number;
+            break;
+          } else {
+            return edgeOutcomes[i] as number;
+          }
+        }
+      }
+      for (let i = 0; i < workerCount; i++) {
+        if (!(workerMatches[i] as (input: unknown[]) => boolean)(record)) continue;
+        const kind = workerKinds[i];
+        if (kind === GUARD) return skipped >= 0 ? skipped : (workerOutcomes[i] as number);
+        if (kind === LOG) logged[loggedCount++] = workerRefs[i] as string;
+        else return workerOutcomes[i] as number;
+      }
+      return skipped >= 0 ? skipped : 0;
+    },
+    decision(index) {
+      const decision = decisions[index] as Decision;
+      return loggedCount === 0 ? decision : { ...(outcomes[index] as Outcome), logged: logged.slice(0, loggedCount) };
+    },
+  };
+
+  function readGeneral(request: PolicyRequest): string | undefined {
+    const converted = requestFields(request);
+    if ("error" in converted) return converted.error;
+    load(converted.fields);
+    return undefined;
+  }
+
+  /** The address in slot `slot`, parsed on first use for the request and kept in slot `at` (null: no address). */
+  function parsedIp(slot: number, at: number): (input: unknown[]) => IpValue | undefined {
+    return (input) => {
+      let parsed = input[at];
+      if (parsed === undefined) {
+        const value = input[slot];
+        parsed = typeof value === "string" ? (parseIpValue(value) ?? null) : null;
+        input[at] = parsed;
+      }
+      return parsed === null ? undefined : (parsed as IpValue);
+    };
+  }
+}
+
+/**
+ * Adjacent rules of one policy rule with one action (a set split across rules, each part its own
+ * rule) decide alike: the first part that matches decides, as their `or` would. Log rules stay
+ * apart: each matching part logs.
+ */
+function mergeAdjacentParts(rules: readonly RuleSpec[]): RuleSpec[] {
+  const merged: RuleSpec[] = [];
+  for (let start = 0; start < rules.length; ) {
+    const first = rules[start] as RuleSpec;
+    let end = start + 1;
+    if (first.action !== "log") while (end < rules.length && rules[end]!.ref === first.ref && rules[end]!.action === first.action) end++;
+    merged.push(end - start === 1 ? first : { ...first, condition: mergeSplitParts(rules.slice(start, end).map((rule) => rule.condition)) });
+    start = end;
+  }
+  return merged;
+}
+
+function readsList(expr: Expr): boolean {
+  switch (expr.kind) {
+    case "in_list":
+      return true;
+    case "field":
+    case "literal":
+    case "constant":
+      return false;
+    case "compare":
+      return readsList(expr.left) || readsList(expr.right);
+    case "in":
+      return readsList(expr.left);
+    case "not":
+      return readsList(expr.operand);
+    case "logical":
+      return expr.operands.some(readsList);
+    case "call":
+      return expr.args.some(readsList);
+    case "index":
+      return readsList(expr.base);
+  }
+}
