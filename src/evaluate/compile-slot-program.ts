@@ -1,9 +1,10 @@
 import type { Action } from "../model/policy-ir.js";
 import type { Expr } from "../rules/ast.js";
-import { compileConditionWith, type FieldAccess, type FieldValues } from "../rules/compile-evaluator.js";
+import type { FieldAccess, FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
 import { parseIpValue, type IpValue } from "../rules/ip-address.js";
+import { compileSlotCondition, conditionKey, countConditions, type SlotCondition, type SlotContext } from "./compile-slot-condition.js";
 import { mergeSplitParts } from "./merge-split-parts.js";
 import { PLAIN_REQUEST_FIELDS, requestFields, type PolicyRequest } from "./request-fields.js";
 
@@ -77,6 +78,53 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     return lookupField(name)?.type === "Ip" ? { value, ip: parsedIp(slot, width + slot) } : { value };
   };
 
+  // A rule is the `and` of its conjuncts, each an atom of the program: an atom that several rules
+  // test (a bot score band, a country set) is computed once per request, kept in `atomState`
+  // (0: not yet, 1: false, 2: true); the rule loop reads it without a call. Deeper
+  // sub-conditions that repeat are memoised by request `generation`.
+  const atomIndex = new Map<string, number>();
+  const atomExprs: Expr[] = [];
+  const conjunctAtoms = (condition: Expr): number[] =>
+    conjuncts(condition).map((conjunct) => {
+      const key = conditionKey(conjunct);
+      let index = atomIndex.get(key);
+      if (index === undefined) {
+        index = atomExprs.length;
+        atomIndex.set(key, index);
+        atomExprs.push(conjunct);
+      }
+      return index;
+    });
+  const ruleAtoms = [...merged, ...worker].map((rule) => conjunctAtoms(rule.condition));
+  const occurrences = new Map<string, number>();
+  for (const atom of atomExprs) countConditions(atom, occurrences);
+  const memoValues: boolean[] = [];
+  const memoStamps: number[] = [];
+  let generation = 1;
+  const shared = new Map<string, SlotCondition>();
+  const memo = (key: string, condition: SlotCondition): SlotCondition => {
+    const found = shared.get(key);
+    if (found !== undefined) return found;
+    const at = memoValues.length;
+    memoValues.push(false);
+    memoStamps.push(0);
+    const memoised: SlotCondition = (input) => {
+      if (memoStamps[at] === generation) return memoValues[at] as boolean;
+      const value = condition(input);
+      memoValues[at] = value;
+      memoStamps[at] = generation;
+      return value;
+    };
+    shared.set(key, memoised);
+    return memoised;
+  };
+  const context: SlotContext = { slotOf: (field) => slotOf.get(field) as number, access, occurrences, memo };
+  const atoms = atomExprs.map((atom) => compileSlotCondition(atom, context));
+  const atomState = new Uint8Array(atoms.length);
+  const atomIds = Int32Array.from(ruleAtoms.flat());
+  const atomStarts = new Int32Array(ruleAtoms.length + 1);
+  ruleAtoms.forEach((list, i) => (atomStarts[i + 1] = (atomStarts[i] as number) + list.length));
+
   const outcomes: Outcome[] = [{ action: "pass", rule: null, stage: null }];
   const outcomeOf = (outcome: Outcome): number => {
     const found = outcomes.findIndex((o) => o.action === outcome.action && o.rule === outcome.rule && o.stage === outcome.stage);
@@ -85,7 +133,6 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     return outcomes.length - 1;
   };
   const edgeRules = merged.map((rule) => ({
-    matches: compileConditionWith(rule.condition, access),
     kind: rule.action === "log" ? LOG : rule.action === "skip" ? SKIP : DECIDE,
     ref: rule.ref,
     outcome: rule.action === "log" ? -1 : outcomeOf({ action: rule.action as Outcome["action"], rule: rule.ref, stage: "edge" }),
@@ -93,16 +140,14 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
   const workerRules = worker.map((rule) => {
     const kind = rule.guard ? GUARD : rule.observe || rule.action === "log" ? LOG : DECIDE;
     const outcome = kind === GUARD ? { action: "skip" as const, rule: rule.ref, stage: "edge" as const } : { action: rule.action as Outcome["action"], rule: rule.ref, stage: "worker" as const };
-    return { matches: compileConditionWith(rule.condition, access), kind, ref: rule.ref, outcome: kind === LOG ? -1 : outcomeOf(outcome) };
+    return { kind, ref: rule.ref, outcome: kind === LOG ? -1 : outcomeOf(outcome) };
   });
   const decisions = outcomes.map((outcome): Decision => Object.freeze({ ...outcome, logged: Object.freeze([]) as unknown as string[] }));
 
-  // Flat arrays for the loop: one closure call per rule, nothing else looked up.
-  const edgeMatches = edgeRules.map((r) => r.matches);
+  // Flat arrays for the loop; rule i of the program is edge rule i, then worker rule i - edgeCount.
   const edgeKinds = Uint8Array.from(edgeRules, (r) => r.kind);
   const edgeOutcomes = Int32Array.from(edgeRules, (r) => r.outcome);
   const edgeRefs = edgeRules.map((r) => r.ref);
-  const workerMatches = workerRules.map((r) => r.matches);
   const workerKinds = Uint8Array.from(workerRules, (r) => r.kind);
   const workerOutcomes = Int32Array.from(workerRules, (r) => r.outcome);
   const workerRefs = workerRules.map((r) => r.ref);
@@ -111,8 +156,30 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
   const logged = new Array<string>(edgeCount + workerCount).fill("");
   let loggedCount = 0;
 
+  /** Whether rule `rule` of the program matches the request read last: its atoms in order, each computed at most once per request. */
+  const ruleMatches = (rule: number): boolean => {
+    const end = atomStarts[rule + 1] as number;
+    for (let j = atomStarts[rule] as number; j < end; j++) {
+      const atom = atomIds[j] as number;
+      let state = atomState[atom] as number;
+      if (state === 0) {
+        state = (atoms[atom] as SlotCondition)(record) ? 2 : 1;
+        atomState[atom] = state;
+      }
+      if (state === 1) return false;
+    }
+    return true;
+  };
+
   const clear = (): void => {
     for (let i = 0; i < record.length; i++) record[i] = undefined;
+    atomState.fill(0);
+    generation += 1;
+    // After 2^30 requests the stamps start over, so a stale one can never equal the generation.
+    if (generation === 2 ** 30) {
+      memoStamps.fill(0);
+      generation = 1;
+    }
   };
   const load = (values: FieldValues): void => {
     clear();
@@ -145,7 +212,7 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
       let skipped = -1;
       if (from === "edge") {
         for (let i = 0; i < edgeCount; i++) {
-          if (!(edgeMatches[i] as (input: unknown[]) => boolean)(record)) continue;
+          if (!ruleMatches(i)) continue;
           const kind = edgeKinds[i];
           if (kind === LOG) {
             logged[loggedCount++] = edgeRefs[i] as string;
@@ -158,7 +225,7 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
         }
       }
       for (let i = 0; i < workerCount; i++) {
-        if (!(workerMatches[i] as (input: unknown[]) => boolean)(record)) continue;
+        if (!ruleMatches(edgeCount + i)) continue;
         const kind = workerKinds[i];
         if (kind === GUARD) return skipped >= 0 ? skipped : (workerOutcomes[i] as number);
         if (kind === LOG) logged[loggedCount++] = workerRefs[i] as string;
@@ -208,6 +275,11 @@ function mergeAdjacentParts(rules: readonly RuleSpec[]): RuleSpec[] {
     start = end;
   }
   return merged;
+}
+
+/** The operands of a condition's `and`s, nested ones flattened, in order; the condition itself when it is no `and`. */
+function conjuncts(condition: Expr): Expr[] {
+  return condition.kind === "logical" && condition.op === "and" ? condition.operands.flatMap(conjuncts) : [condition];
 }
 
 function readsList(expr: Expr): boolean {

@@ -421,7 +421,7 @@ function listEntryToSetItem(entry: string | number): SetItem {
 }
 
 /** A set's items by kind: strings and integers hashed, integer and IP ranges sorted and merged. */
-interface SetLookup {
+export interface SetLookup {
   strings: Set<string>;
   ints: Set<number>;
   inIntRanges: (value: number) => boolean;
@@ -460,7 +460,8 @@ function parsedMembershipTest(get: Getter, ip: (fields: FieldValues) => IpValue 
   };
 }
 
-function setLookup(items: readonly SetItem[]): SetLookup {
+/** Compiles an `in { … }` set's items for lookups (as `in` tests them, a string is also matched as an IP when the set has addresses). */
+export function setLookup(items: readonly SetItem[]): SetLookup {
   const strings = new Set<string>();
   const ints = new Set<number>();
   const intRanges: [number, number][] = [];
