@@ -1,6 +1,7 @@
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
-import { compileConditionWith, setLookup, type FieldAccess } from "../rules/compile-evaluator.js";
+import { compileConditionWith, compileValueWith, setLookup, type FieldAccess } from "../rules/compile-evaluator.js";
 import { lookupField } from "../rules/field-catalog.js";
+import { parseIpValue, type IpValue } from "../rules/ip-address.js";
 
 /** A condition over a slot record (see compile-slot-program.ts). */
 export type SlotCondition = (record: unknown[]) => boolean;
@@ -11,9 +12,13 @@ export type SlotCondition = (record: unknown[]) => boolean;
  */
 export interface SlotContext {
   slotOf: (field: string) => number;
+  /** Where the record keeps the parsed address of an IP field (see `parsedAddress`). */
+  parsedAt: (field: string) => number;
   access: (name: string) => FieldAccess<unknown[]>;
   /** Sub-conditions that occur more than once in the program, by key: computed once per request. */
   memo: (key: string, condition: SlotCondition) => SlotCondition;
+  /** The same for values (a function's result that several conditions compare). */
+  memoValue: (key: string, value: (record: unknown[]) => unknown) => (record: unknown[]) => unknown;
   /** How often each sub-condition (by key) occurs in the program. */
   occurrences: ReadonlyMap<string, number>;
 }
@@ -35,6 +40,10 @@ export function compileSlotCondition(expr: Expr, context: SlotContext): SlotCond
 export function countConditions(expr: Expr, counts: Map<string, number>): void {
   const key = conditionKey(expr);
   counts.set(key, (counts.get(key) ?? 0) + 1);
+  if (expr.kind === "compare" && isPlainCall(expr.left)) {
+    const left = conditionKey(expr.left);
+    counts.set(left, (counts.get(left) ?? 0) + 1);
+  }
   if (expr.kind === "not") countConditions(expr.operand, counts);
   else if (expr.kind === "logical" && expr.op !== "xor") for (const operand of expr.operands) countConditions(operand, counts);
 }
@@ -64,17 +73,25 @@ function compileShape(expr: Expr, context: SlotContext): SlotCondition {
         return (record) => record[slot] === true;
       }
       break;
-    case "compare":
-      if (expr.left.kind === "field" && expr.left.index === undefined && expr.right.kind === "literal") {
-        const compiled = compare(context.slotOf(expr.left.name), expr.op, expr.right.literal);
+    case "compare": {
+      if (expr.right.kind !== "literal") break;
+      const literal = expr.right.literal;
+      if (expr.left.kind === "field" && expr.left.index === undefined) {
+        const compiled = lookupField(expr.left.name)?.type === "Ip" ? undefined : compare(context.slotOf(expr.left.name), expr.op, literal);
         if (compiled !== undefined) return compiled;
       }
+      // `substring(cf.bot_management.ja4, 0, 10) eq "…"` in several rules: the cut is made once per request.
+      if (isPlainCall(expr.left) && (expr.op === "eq" || expr.op === "ne") && literal.type !== "ip" && (context.occurrences.get(conditionKey(expr.left)) ?? 0) > 1) {
+        const value = context.memoValue(conditionKey(expr.left), compileValueWith(expr.left, context.access));
+        const expected = literal.value;
+        return expr.op === "eq" ? (record) => value(record) === expected : (record) => value(record) !== expected;
+      }
       break;
+    }
     case "in":
-      // IP fields keep the general path: it parses the request's address once and shares it.
-      if (expr.left.kind === "field" && expr.left.index === undefined && lookupField(expr.left.name)?.type !== "Ip") {
-        const compiled = membership(context.slotOf(expr.left.name), expr.items);
-        if (compiled !== undefined) return compiled;
+      if (expr.left.kind === "field" && expr.left.index === undefined) {
+        const ip = lookupField(expr.left.name)?.type === "Ip";
+        return membership(context.slotOf(expr.left.name), ip ? context.parsedAt(expr.left.name) : -1, expr.items);
       }
       break;
     case "call":
@@ -140,11 +157,54 @@ function compare(slot: number, op: string, literal: Literal): SlotCondition | un
   }
 }
 
-/** `field in { … }` for a field that is not an IP, over a set of one kind: strings hashed, or integers hashed and in sorted ranges. */
-function membership(slot: number, items: readonly SetItem[]): SlotCondition | undefined {
-  const { strings, ints, inIntRanges, hasIps } = setLookup(items);
-  if (hasIps) return undefined;
-  if (ints.size === 0 && !items.some((item) => item.type === "int_range")) return (record) => { const value = record[slot]; return typeof value === "string" && strings.has(value); };
-  if (strings.size === 0) return (record) => { const value = record[slot]; return typeof value === "number" && (ints.has(value) || inIntRanges(value)); };
-  return undefined;
+/**
+ * `field in { … }`, as the general test decides it: a number against the integers and ranges, a
+ * string against the strings, then (for an IP field, `parsedAt` ≥ 0) its address against the
+ * IP ranges. A few items are compared one by one, more are hashed.
+ */
+function membership(slot: number, parsedAt: number, items: readonly SetItem[]): SlotCondition {
+  const { strings, ints, inIntRanges, inV4, inV6, hasIps } = setLookup(items);
+  const hasRanges = items.some((item) => item.type === "int_range");
+  const stringList = [...strings];
+  const intList = [...ints];
+  const inStrings = stringList.length <= 4 ? (value: string) => includes(stringList, value) : (value: string) => strings.has(value);
+  const inInts = hasRanges ? (value: number) => ints.has(value) || inIntRanges(value) : intList.length <= 4 ? (value: number) => includes(intList, value) : (value: number) => ints.has(value);
+  if (!hasIps || parsedAt < 0) {
+    if (!hasIps && ints.size === 0 && !hasRanges) return (record) => { const value = record[slot]; return typeof value === "string" && inStrings(value); };
+    if (!hasIps && strings.size === 0) return (record) => { const value = record[slot]; return typeof value === "number" && inInts(value); };
+    // A set with addresses tested on a field that is not an IP: the general test parses the value.
+    return compileConditionWith<unknown[]>({ kind: "in", left: { kind: "field", name: "" }, items: [...items] }, () => ({ value: (record) => record[slot] }));
+  }
+  return (record) => {
+    const value = record[slot];
+    if (typeof value !== "string") return typeof value === "number" && inInts(value);
+    if (inStrings(value)) return true;
+    const address = parsedAddress(record, slot, parsedAt);
+    if (address === undefined) return false;
+    return typeof address === "number" ? inV4(address) : inV6(address);
+  };
+}
+
+function includes<T>(list: readonly T[], value: T): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === value) return true;
+  return false;
+}
+
+/**
+ * The address of the IP field in slot `slot`, parsed on its first use for the request and kept in
+ * slot `at` (null: the value is no address); `undefined` when there is none.
+ */
+export function parsedAddress(record: unknown[], slot: number, at: number): IpValue | undefined {
+  let parsed = record[at];
+  if (parsed === undefined) {
+    const value = record[slot];
+    parsed = typeof value === "string" ? (parseIpValue(value) ?? null) : null;
+    record[at] = parsed;
+  }
+  return parsed === null ? undefined : (parsed as IpValue);
+}
+
+/** A function call on plain fields and literals (no `[*]`), whose value one closure gives. */
+function isPlainCall(expr: Expr): boolean {
+  return expr.kind === "call" && expr.name !== "any" && expr.name !== "all" && expr.args.every((arg) => arg.kind === "literal" || (arg.kind === "field" && arg.index === undefined));
 }

@@ -3,8 +3,7 @@ import type { Expr } from "../rules/ast.js";
 import type { FieldAccess, FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
-import { parseIpValue, type IpValue } from "../rules/ip-address.js";
-import { compileSlotCondition, conditionKey, countConditions, type SlotCondition, type SlotContext } from "./compile-slot-condition.js";
+import { compileSlotCondition, conditionKey, countConditions, parsedAddress, type SlotCondition, type SlotContext } from "./compile-slot-condition.js";
 import { mergeSplitParts } from "./merge-split-parts.js";
 import { PLAIN_REQUEST_FIELDS, requestFields, type PolicyRequest } from "./request-fields.js";
 
@@ -75,7 +74,9 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
   const access = (name: string): FieldAccess<unknown[]> => {
     const slot = slotOf.get(name) as number;
     const value = (input: unknown[]) => input[slot];
-    return lookupField(name)?.type === "Ip" ? { value, ip: parsedIp(slot, width + slot) } : { value };
+    if (lookupField(name)?.type !== "Ip") return { value };
+    const at = width + slot;
+    return { value, ip: (input) => parsedAddress(input, slot, at) };
   };
 
   // A rule is the `and` of its conjuncts, each an atom of the program: an atom that several rules
@@ -118,7 +119,33 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     shared.set(key, memoised);
     return memoised;
   };
-  const context: SlotContext = { slotOf: (field) => slotOf.get(field) as number, access, occurrences, memo };
+  const valueStamps: number[] = [];
+  const values: unknown[] = [];
+  const sharedValues = new Map<string, (input: unknown[]) => unknown>();
+  const memoValue = (key: string, value: (input: unknown[]) => unknown): ((input: unknown[]) => unknown) => {
+    const found = sharedValues.get(key);
+    if (found !== undefined) return found;
+    const at = values.length;
+    values.push(undefined);
+    valueStamps.push(0);
+    const memoised = (input: unknown[]): unknown => {
+      if (valueStamps[at] === generation) return values[at];
+      const computed = value(input);
+      values[at] = computed;
+      valueStamps[at] = generation;
+      return computed;
+    };
+    sharedValues.set(key, memoised);
+    return memoised;
+  };
+  const context: SlotContext = {
+    slotOf: (field) => slotOf.get(field) as number,
+    parsedAt: (field) => width + (slotOf.get(field) as number),
+    access,
+    occurrences,
+    memo,
+    memoValue,
+  };
   const atoms = atomExprs.map((atom) => compileSlotCondition(atom, context));
   const atomState = new Uint8Array(atoms.length);
   const atomIds = Int32Array.from(ruleAtoms.flat());
@@ -178,6 +205,7 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     // After 2^30 requests the stamps start over, so a stale one can never equal the generation.
     if (generation === 2 ** 30) {
       memoStamps.fill(0);
+      valueStamps.fill(0);
       generation = 1;
     }
   };
@@ -244,19 +272,6 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     if ("error" in converted) return converted.error;
     load(converted.fields);
     return undefined;
-  }
-
-  /** The address in slot `slot`, parsed on first use for the request and kept in slot `at` (null: no address). */
-  function parsedIp(slot: number, at: number): (input: unknown[]) => IpValue | undefined {
-    return (input) => {
-      let parsed = input[at];
-      if (parsed === undefined) {
-        const value = input[slot];
-        parsed = typeof value === "string" ? (parseIpValue(value) ?? null) : null;
-        input[at] = parsed;
-      }
-      return parsed === null ? undefined : (parsed as IpValue);
-    };
   }
 }
 

@@ -78,6 +78,11 @@ export function compileConditionWith<Input>(expr: Expr, access: (name: string) =
   return condition as unknown as (input: Input) => boolean;
 }
 
+/** Compiles a value expression over any input, reading fields through `access` (see `compileConditionWith`). */
+export function compileValueWith<Input>(expr: Expr, access: (name: string) => FieldAccess<Input>): (input: Input) => unknown {
+  return compileNode(expr, { access: access as unknown as CompileOptions["access"] }).get as unknown as (input: Input) => unknown;
+}
+
 /** Compiles a value expression, e.g. `to_string(cf.bot_management.score)` for a header rewrite. */
 export function compileValueEvaluator(expr: Expr, options: EvaluatorOptions = {}): CompiledValue {
   return compileNode(expr, options).get;

@@ -192,14 +192,14 @@ const stringSubject: fc.Arbitrary<Expr> = fc.oneof(
 );
 
 const setItems: fc.Arbitrary<SetItem[]> = fc.oneof(
-  fc.array(smallString.map((value): SetItem => ({ type: "string", value })), { minLength: 1, maxLength: 4 }),
+  fc.array(smallString.map((value): SetItem => ({ type: "string", value })), { minLength: 1, maxLength: 7 }),
   fc.array(fc.oneof(
     fc.integer({ min: 0, max: 30 }).map((value): SetItem => ({ type: "int", value })),
     fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 8 })).map(([from, width]): SetItem => ({ type: "int_range", from, to: from + width })),
-  ), { minLength: 1, maxLength: 4 }),
-  fc.array(fc.oneof(fc.constantFrom(...IPS).map((value): SetItem => ({ type: "ip", value })), fc.constantFrom(...CIDRS).map((value): SetItem => ({ type: "cidr", value }))), { minLength: 1, maxLength: 4 }),
+  ), { minLength: 1, maxLength: 7 }),
+  fc.array(fc.oneof(fc.constantFrom(...IPS).map((value): SetItem => ({ type: "ip", value })), fc.constantFrom(...CIDRS).map((value): SetItem => ({ type: "cidr", value }))), { minLength: 1, maxLength: 7 }),
   // A raw expression's set may mix kinds.
-  fc.array(fc.oneof(smallString.map((value): SetItem => ({ type: "string", value })), fc.integer({ min: 0, max: 30 }).map((value): SetItem => ({ type: "int", value })), fc.constantFrom(...CIDRS).map((value): SetItem => ({ type: "cidr", value }))), { minLength: 1, maxLength: 4 }),
+  fc.array(fc.oneof(smallString.map((value): SetItem => ({ type: "string", value })), fc.integer({ min: 0, max: 30 }).map((value): SetItem => ({ type: "int", value })), fc.constantFrom(...CIDRS).map((value): SetItem => ({ type: "cidr", value }))), { minLength: 1, maxLength: 7 }),
 );
 
 const atom: fc.Arbitrary<Expr> = fc.oneof(
