@@ -205,6 +205,6 @@ export function parsedAddress(record: unknown[], slot: number, at: number): IpVa
 }
 
 /** A function call on plain fields and literals (no `[*]`), whose value one closure gives. */
-function isPlainCall(expr: Expr): boolean {
+export function isPlainCall(expr: Expr): boolean {
   return expr.kind === "call" && expr.name !== "any" && expr.name !== "all" && expr.args.every((arg) => arg.kind === "literal" || (arg.kind === "field" && arg.index === undefined));
 }

@@ -1,9 +1,10 @@
 import type { Action } from "../model/policy-ir.js";
 import type { Expr } from "../rules/ast.js";
-import type { FieldAccess, FieldValues } from "../rules/compile-evaluator.js";
+import { compileValueWith, type FieldAccess, type FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
-import { compileSlotCondition, conditionKey, countConditions, parsedAddress, type SlotCondition, type SlotContext } from "./compile-slot-condition.js";
+import { groupAtoms } from "./compile-atom-groups.js";
+import { compileSlotCondition, conditionKey, countConditions, isPlainCall, parsedAddress, type SlotCondition, type SlotContext } from "./compile-slot-condition.js";
 import { mergeSplitParts } from "./merge-split-parts.js";
 import { PLAIN_REQUEST_FIELDS, requestFields, type PolicyRequest } from "./request-fields.js";
 
@@ -147,6 +148,13 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     memoValue,
   };
   const atoms = atomExprs.map((atom) => compileSlotCondition(atom, context));
+  const plainField = (subject: Expr): number => (subject.kind === "field" && subject.index === undefined ? (slotOf.get(subject.name) as number) : -1);
+  const { groupOf, resolve } = groupAtoms(atomExprs, {
+    slot: plainField,
+    parsedAt: (subject) => (plainField(subject) >= 0 && lookupField((subject as { name: string }).name)?.type === "Ip" ? width + plainField(subject) : -1),
+    value: (subject) => (isPlainCall(subject) ? memoValue(conditionKey(subject), compileValueWith(subject, access)) : undefined),
+    key: conditionKey,
+  });
   const atomState = new Uint8Array(atoms.length);
   const atomIds = Int32Array.from(ruleAtoms.flat());
   const atomStarts = new Int32Array(ruleAtoms.length + 1);
@@ -190,8 +198,15 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
       const atom = atomIds[j] as number;
       let state = atomState[atom] as number;
       if (state === 0) {
-        state = (atoms[atom] as SlotCondition)(record) ? 2 : 1;
-        atomState[atom] = state;
+        const group = groupOf[atom] as number;
+        if (group >= 0) {
+          // One lookup decides every atom of the group.
+          (resolve[group] as (record: unknown[], state: Uint8Array) => void)(record, atomState);
+          state = atomState[atom] as number;
+        } else {
+          state = (atoms[atom] as SlotCondition)(record) ? 2 : 1;
+          atomState[atom] = state;
+        }
       }
       if (state === 1) return false;
     }

@@ -156,6 +156,26 @@ describe("slot program", () => {
     expect(mergeSplitParts([and(set("a"), path), other])).toEqual({ kind: "logical", op: "or", operands: [and(set("a"), path), other] });
   });
 
+  it("decides IP sets of several rules with one lookup, at every range's edges", () => {
+    const sets = [["192.0.2.0/25", "10.0.0.7"], ["192.0.2.127", "10.0.0.0/30"], ["2001:db8::/32", "10.0.0.8"], ["192.0.2.128/25"]];
+    const specs = sets.map((items, i): RuleSpec => ({
+      ref: `p/ips-${i}`,
+      action: i === 1 ? "log" : "block",
+      condition: { kind: "in", left: { kind: "field", name: "ip.src" }, items: items.map((value) => ({ type: value.includes("/") ? "cidr" : "ip", value })) },
+      observe: false,
+      guard: false,
+    }));
+    const negated: RuleSpec = { ...specs[3]!, ref: "p/not-ips", condition: { kind: "not", operand: specs[3]!.condition } };
+    const program: ZoneProgram = { edge: [...specs, negated].map(programRule), worker: [] };
+    const slots = compileSlotProgram([...specs, negated], [])!;
+    const addresses = ["10.0.0.0", "10.0.0.3", "10.0.0.4", "10.0.0.6", "10.0.0.7", "10.0.0.8", "10.0.0.9", "192.0.2.0", "192.0.2.126", "192.0.2.127", "192.0.2.128", "192.0.2.255", "192.0.3.0", "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::", "x", ""];
+    for (const address of [...addresses, 7, undefined]) {
+      const fields: FieldValues = address === undefined ? {} : { "ip.src": address };
+      slots.load(fields);
+      expect(slots.decision(slots.decide("edge")), String(address)).toEqual(decideInOrder(program, fields));
+    }
+  });
+
   it("is not made for a zone that reads a custom list: the general evaluator decides it", () => {
     const rule: RuleSpec = { ref: "p/r", action: "block", condition: { kind: "in_list", left: { kind: "field", name: "ip.src" }, list: "office" }, observe: false, guard: false };
     expect(compileSlotProgram([rule], [])).toBeUndefined();
@@ -230,7 +250,13 @@ const ruleSpec = (stage: "edge" | "worker"): fc.Arbitrary<RuleSpec> =>
     .record({
       ref: fc.constantFrom("p/a", "p/b", "p/c"),
       action: fc.constantFrom<Action>("block", "skip", "log", "managed_challenge", "js_challenge", "challenge"),
-      condition: fc.oneof(condition, fc.tuple(condition, atom).map(([c, a]): Expr => ({ kind: "logical", op: "and", operands: [c, a] }))),
+      // Bare atoms and their negations often, so that several rules test one subject (atom groups).
+      condition: fc.oneof(
+        { weight: 2, arbitrary: atom },
+        atom.map((operand): Expr => ({ kind: "not", operand })),
+        condition,
+        fc.tuple(condition, atom).map(([c, a]): Expr => ({ kind: "logical", op: "and", operands: [c, a] })),
+      ),
       observe: fc.boolean(),
       guard: fc.boolean(),
     })
