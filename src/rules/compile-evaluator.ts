@@ -565,7 +565,6 @@ function rangeMatcher<T extends number | bigint>(ranges: [T, T][]): (value: T) =
 
 const utf8Encoder = new TextEncoder();
 const lossyUtf8Decoder = new TextDecoder("utf-8");
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 function compileCall(name: FunctionName, args: Expr[], options: CompileOptions): Compiled {
   if (name === "any" || name === "all") {
@@ -788,8 +787,16 @@ function utf8Length(value: string): number {
 
 /** Byte offsets, negative from the end, end exclusive; a cut inside a character yields U+FFFD. */
 function byteSubstring(value: string, start: number, end: number | undefined): string {
-  if (ASCII_ONLY.test(value)) return value.slice(start, end);
+  // Byte and character offsets agree up to the first non-ASCII character: a cut from the start
+  // (as of a JA4's sections) only needs the characters before its end to be ASCII.
+  const reach = start >= 0 && end !== undefined && end >= 0 ? Math.min(end, value.length) : value.length;
+  if (asciiUpTo(value, reach)) return value.slice(start, end);
   return lossyUtf8Decoder.decode(utf8Encoder.encode(value).slice(start, end));
+}
+
+function asciiUpTo(value: string, reach: number): boolean {
+  for (let i = 0; i < reach; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function urlDecode(value: string, recursive: boolean, unicode: boolean): string {
