@@ -1,4 +1,5 @@
 import type { Expr } from "../rules/ast.js";
+import { setLookup } from "../rules/compile-evaluator.js";
 import { parseCidr, parseIpAddress, type IpRange } from "../rules/ip-address.js";
 import { lookupField } from "../rules/field-catalog.js";
 import { parsedAddress } from "./compile-slot-condition.js";
@@ -29,7 +30,9 @@ export interface SubjectReader {
 }
 
 type Member = { atom: number; negated: boolean } & (
-  | { kind: "discrete"; strings: readonly string[]; numbers: readonly number[] }
+  | { kind: "discrete"; strings: readonly string[] }
+  /** A test of numbers whose answer changes only at `points` (the literals): constant between two. */
+  | { kind: "numeric"; points: readonly number[]; test: (value: number) => boolean }
   | { kind: "ranges"; ranges: readonly IpRange[] }
 );
 
@@ -48,7 +51,8 @@ export function groupAtoms(atoms: readonly Expr[], reader: SubjectReader): AtomG
   const resolve: AtomGroups["resolve"] = [];
   for (const { subject, members } of bySubject.values()) {
     if (members.length < 2) continue;
-    const resolver = members[0]!.kind === "discrete" ? discreteResolver(subject, members, reader) : rangeResolver(subject, members, reader);
+    const kind = members[0]!.kind;
+    const resolver = kind === "discrete" ? discreteResolver(subject, members, reader) : kind === "numeric" ? numericResolver(subject, members, reader) : rangeResolver(subject, members, reader);
     if (resolver === undefined) continue;
     for (const member of members) groupOf[member.atom] = resolve.length;
     resolve.push(resolver);
@@ -60,18 +64,25 @@ export function groupAtoms(atoms: readonly Expr[], reader: SubjectReader): AtomG
 function groupable(atom: Expr, index: number, reader: SubjectReader): { subject: Expr; member: Member } | undefined {
   const negated = atom.kind === "not";
   const test = atom.kind === "not" ? atom.operand : atom;
-  if (test.kind === "compare" && test.op === "eq" && test.right.kind === "literal" && readable(test.left, reader)) {
-    // `eq` is `===` for strings and numbers; an IP literal is compared as an address, not here.
+  if (test.kind === "compare" && test.right.kind === "literal" && readable(test.left, reader)) {
+    // As the general evaluator compares: `eq` is `===`; lt…ge hold for numbers only. An IP field
+    // is compared as an address, not here.
     const literal = test.right.literal;
     if (reader.parsedAt(test.left) >= 0) return undefined;
-    if (literal.type === "string") return { subject: test.left, member: { atom: index, negated, kind: "discrete", strings: [literal.value], numbers: [] } };
-    if (literal.type === "int" || literal.type === "float") return { subject: test.left, member: { atom: index, negated, kind: "discrete", strings: [], numbers: [literal.value] } };
-    return undefined;
+    if (literal.type === "string") return test.op === "eq" ? { subject: test.left, member: { atom: index, negated, kind: "discrete", strings: [literal.value] } } : undefined;
+    if (literal.type !== "int" && literal.type !== "float") return undefined;
+    const n = literal.value;
+    const compare = NUMBER_TESTS[test.op];
+    return compare === undefined ? undefined : { subject: test.left, member: { atom: index, negated, kind: "numeric", points: [n], test: (value) => compare(value, n) } };
   }
   if (test.kind !== "in" || !readable(test.left, reader)) return undefined;
   const items = test.items;
-  if (items.every((item) => item.type === "string")) return { subject: test.left, member: { atom: index, negated, kind: "discrete", strings: items.map((item) => item.value as string), numbers: [] } };
-  if (items.every((item) => item.type === "int")) return { subject: test.left, member: { atom: index, negated, kind: "discrete", strings: [], numbers: items.map((item) => item.value as number) } };
+  if (items.every((item) => item.type === "string")) return { subject: test.left, member: { atom: index, negated, kind: "discrete", strings: items.map((item) => item.value as string) } };
+  if (items.every((item) => item.type === "int" || item.type === "int_range")) {
+    const { ints, inIntRanges } = setLookup(items);
+    const points = items.flatMap((item) => (item.type === "int" ? [item.value] : item.type === "int_range" ? [item.from, item.to] : []));
+    return { subject: test.left, member: { atom: index, negated, kind: "numeric", points, test: (value) => ints.has(value) || inIntRanges(value) } };
+  }
   if (reader.parsedAt(test.left) >= 0 && items.every((item) => item.type === "ip" || item.type === "cidr")) {
     const ranges = items.map((item): IpRange => {
       if (item.type === "cidr") {
@@ -103,11 +114,9 @@ function senses(members: readonly Member[]): { atoms: Int32Array; whenFalse: Uin
 
 function discreteResolver(subject: Expr, members: readonly Member[], reader: SubjectReader): AtomGroups["resolve"][number] | undefined {
   const strings = new Map<string, number[]>();
-  const numbers = new Map<number, number[]>();
   members.forEach((member, position) => {
     if (member.kind !== "discrete") return;
     for (const value of member.strings) strings.set(value, [...(strings.get(value) ?? []), position]);
-    for (const value of member.numbers) numbers.set(value, [...(numbers.get(value) ?? []), position]);
   });
   const { atoms, whenFalse, whenTrue } = senses(members);
   const count = atoms.length;
@@ -116,8 +125,73 @@ function discreteResolver(subject: Expr, members: readonly Member[], reader: Sub
   return (record, state) => {
     for (let i = 0; i < count; i++) state[atoms[i] as number] = whenFalse[i] as number;
     const value = read === undefined ? record[slot] : read(record);
-    const hits = typeof value === "string" ? strings.get(value) : typeof value === "number" ? numbers.get(value) : undefined;
+    const hits = typeof value === "string" ? strings.get(value) : undefined;
     if (hits !== undefined) for (const position of hits) state[atoms[position] as number] = whenTrue[position] as number;
+  };
+}
+
+/** The number tests of `compare`, as the general evaluator's `numberTest` (a non-number never gets here). */
+const NUMBER_TESTS: Partial<Record<string, (value: number, n: number) => boolean>> = {
+  eq: (value, n) => value === n,
+  lt: (value, n) => value < n,
+  le: (value, n) => value <= n,
+  gt: (value, n) => value > n,
+  ge: (value, n) => value >= n,
+};
+
+/**
+ * Numeric tests of one subject: the literals cut the numbers into segments (each literal, and the
+ * open gaps between them) on which every test is constant, so each segment's true members are
+ * found once, here, by testing one number of it; a request's number is found by binary search.
+ */
+function numericResolver(subject: Expr, members: readonly Member[], reader: SubjectReader): AtomGroups["resolve"][number] | undefined {
+  const points = [...new Set(members.flatMap((m) => (m.kind === "numeric" ? m.points : [])))].sort((a, b) => a - b);
+  const count = points.length;
+  const none: number[] = [];
+  // Segment 2i + 1 is points[i]; segment 2g the gap below points[g] (above the last for g = count).
+  const segments = Array.from({ length: 2 * count + 1 }, (_, segment): number[] => {
+    let sample: number;
+    if (segment % 2 === 1) {
+      sample = points[(segment - 1) / 2] as number;
+    } else {
+      const gap = segment / 2;
+      const below = gap === 0 ? -Infinity : (points[gap - 1] as number);
+      const above = gap === count ? Infinity : (points[gap] as number);
+      sample = gap === 0 ? -Infinity : gap === count ? Infinity : below / 2 + above / 2;
+      // Two adjacent doubles: no number falls in between, so the lookup never lands here.
+      if (!(sample > below || gap === 0) || !(sample < above || gap === count)) return none;
+    }
+    const hits = members.flatMap((m, position) => (m.kind === "numeric" && m.test(sample) ? [position] : []));
+    return hits.length === 0 ? none : hits;
+  });
+  const nanHits = members.flatMap((m, position) => (m.kind === "numeric" && m.test(Number.NaN) ? [position] : []));
+  const { atoms, whenFalse, whenTrue } = senses(members);
+  const size = atoms.length;
+  const slot = reader.slot(subject);
+  const read = slot >= 0 ? undefined : reader.value(subject);
+  return (record, state) => {
+    for (let i = 0; i < size; i++) state[atoms[i] as number] = whenFalse[i] as number;
+    const value = read === undefined ? record[slot] : read(record);
+    if (typeof value !== "number") return;
+    // NaN is in no segment: its own hits (the general range test, comparing nothing, takes it in).
+    if (value !== value) {
+      for (const position of nanHits) state[atoms[position] as number] = whenTrue[position] as number;
+      return;
+    }
+    let low = 0;
+    let high = count - 1;
+    let below = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if ((points[middle] as number) <= value) {
+        below = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    const hits = segments[below >= 0 && points[below] === value ? 2 * below + 1 : 2 * (below + 1)] as number[];
+    for (const position of hits) state[atoms[position] as number] = whenTrue[position] as number;
   };
 }
 

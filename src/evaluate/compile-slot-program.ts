@@ -228,8 +228,8 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     clear();
     for (let i = 0; i < width; i++) record[i] = values[fields[i] as string] ?? undefined;
   };
-  const plain = PLAIN_REQUEST_FIELDS;
-  const plainSlots = new Map([...plain].map(([key, read]) => [key, slotOf.get(read.rulesField) ?? -1]));
+  // Each plain policy field with the slot its value goes to (-1: no rule reads it, only its type is checked).
+  const plain = new Map([...PLAIN_REQUEST_FIELDS].map(([key, read]) => [key, { slot: slotOf.get(read.rulesField) ?? -1, accepts: read.accepts }]));
 
   return {
     fields,
@@ -245,8 +245,7 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
         if (value === undefined || value === null) continue;
         const read = plain.get(key);
         if (read === undefined || !read.accepts(value)) return readGeneral(request);
-        const slot = plainSlots.get(key) as number;
-        if (slot >= 0) record[slot] = value;
+        if (read.slot >= 0) record[read.slot] = value;
       }
       return undefined;
     },

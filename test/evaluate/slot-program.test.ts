@@ -176,6 +176,27 @@ describe("slot program", () => {
     }
   });
 
+  it("decides number tests of several rules with one lookup, at and between every literal", () => {
+    const score = field("cf.bot_management.score");
+    const int = (value: number): Expr => ({ kind: "literal", literal: { type: "int", value } });
+    const conditions: Expr[] = [
+      { kind: "in", left: score, items: [{ type: "int", value: 1 }, { type: "int_range", from: 2, to: 29 }] },
+      { kind: "compare", op: "lt", left: score, right: int(13) },
+      { kind: "compare", op: "ge", left: score, right: int(29) },
+      { kind: "not", operand: { kind: "compare", op: "eq", left: score, right: int(30) } },
+      { kind: "compare", op: "le", left: score, right: { kind: "literal", literal: { type: "float", value: 0.5 } } },
+      { kind: "compare", op: "gt", left: score, right: int(-1) },
+    ];
+    const specs = conditions.map((condition, i): RuleSpec => ({ ref: `p/r${i}`, action: "log", condition, observe: false, guard: false }));
+    const program: ZoneProgram = { edge: specs.map(programRule), worker: [] };
+    const slots = compileSlotProgram(specs, [])!;
+    for (const value of [-2, -1, -0, 0, 0.5, 0.7, 1, 1.5, 2, 12, 12.9, 13, 28.5, 29, 29.5, 30, 31, Infinity, -Infinity, Number.NaN, "1", true, undefined]) {
+      const fields: FieldValues = value === undefined ? {} : { "cf.bot_management.score": value };
+      slots.load(fields);
+      expect(slots.decision(slots.decide("edge")), String(value)).toEqual(decideInOrder(program, fields));
+    }
+  });
+
   it("is not made for a zone that reads a custom list: the general evaluator decides it", () => {
     const rule: RuleSpec = { ref: "p/r", action: "block", condition: { kind: "in_list", left: { kind: "field", name: "ip.src" }, list: "office" }, observe: false, guard: false };
     expect(compileSlotProgram([rule], [])).toBeUndefined();
