@@ -48,10 +48,17 @@ export function countConditions(expr: Expr, counts: Map<string, number>): void {
   else if (expr.kind === "logical" && expr.op !== "xor") for (const operand of expr.operands) countConditions(operand, counts);
 }
 
-/** A condition's identity: its JSON without source spans. */
+/** A condition's identity: its JSON without source spans (kept per node: a large set's is long). */
 export function conditionKey(expr: Expr): string {
-  return JSON.stringify(expr, (key, value: unknown) => (key === "span" ? undefined : value));
+  let key = KEYS.get(expr);
+  if (key === undefined) {
+    key = JSON.stringify(expr, (name, value: unknown) => (name === "span" ? undefined : value));
+    KEYS.set(expr, key);
+  }
+  return key;
 }
+
+const KEYS = new WeakMap<Expr, string>();
 
 function compileShape(expr: Expr, context: SlotContext): SlotCondition {
   switch (expr.kind) {

@@ -239,7 +239,9 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     readRequest(request) {
       clear();
       // The common request names plain edge fields only: each goes straight to its slot. Anything
-      // else (headers, worker fields, a wrong type, an unknown name) is read by requestFields.
+      // else (headers, worker fields, a wrong type, an unknown name) is read by requestFields, as is
+      // an object that is not plain (for…in would see inherited keys, Object.entries does not).
+      if (Object.getPrototypeOf(request) !== Object.prototype) return readGeneral(request);
       for (const key in request) {
         const value = request[key];
         if (value === undefined || value === null) continue;

@@ -1,4 +1,5 @@
 import type { Expr } from "../rules/ast.js";
+import { conditionKey as exprKey } from "./compile-slot-condition.js";
 
 /**
  * One condition equivalent to `parts[0] or parts[1] or …`, for the parts of a rule whose set was
@@ -33,9 +34,4 @@ function mergeAlike(nodes: readonly Expr[], keys: readonly string[]): Expr | und
   const column = columns[at] as Expr[];
   const inner = mergeAlike(column, columnKeys[at] as string[]) ?? { kind: "logical", op: "or", operands: column };
   return { ...first, operands: first.operands.map((operand, i) => (i === at ? inner : operand)) };
-}
-
-/** An expression's identity: its JSON without source spans. */
-function exprKey(expr: Expr): string {
-  return JSON.stringify(expr, (key, value: unknown) => (key === "span" ? undefined : value));
 }
