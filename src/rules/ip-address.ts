@@ -85,10 +85,10 @@ export type IpValue = number | bigint;
 
 /**
  * Parses an address like `parseIpAddress`, to its bare value: for the evaluator, which parses a
- * request's IP once per request. IPv4 is read without a regex or an allocation.
+ * request's IP once per request. IPv4 is read without a regex or an allocation; any text that is
+ * not IPv4 is read as IPv6 when it has a ':' (as parseIpAddress decides), else refused.
  */
 export function parseIpValue(text: string): IpValue | undefined {
-  if (text.includes(":")) return parseIpv6(text);
   let value = 0;
   let octet = 0;
   let digits = 0;
@@ -96,23 +96,27 @@ export function parseIpValue(text: string): IpValue | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x2e) {
-      if (digits === 0 || dots === 3) return undefined;
+      if (digits === 0 || dots === 3) return notIpv4(text);
       value = value * 256 + octet;
       octet = 0;
       digits = 0;
       dots += 1;
     } else if (c >= 0x30 && c <= 0x39) {
       // Leading zeros are refused, as parseIpv4 refuses them ("010" could be read as octal).
-      if (digits === 3 || (digits === 1 && octet === 0)) return undefined;
+      if (digits === 3 || (digits === 1 && octet === 0)) return notIpv4(text);
       octet = octet * 10 + (c - 0x30);
       digits += 1;
-      if (octet > 255) return undefined;
+      if (octet > 255) return notIpv4(text);
     } else {
-      return undefined;
+      return notIpv4(text);
     }
   }
-  if (digits === 0 || dots !== 3) return undefined;
+  if (digits === 0 || dots !== 3) return notIpv4(text);
   return value * 256 + octet;
+}
+
+function notIpv4(text: string): bigint | undefined {
+  return text.includes(":") ? parseIpv6(text) : undefined;
 }
 
 /** Parses `address/prefix` into its range, or says why it is not a valid CIDR. */
