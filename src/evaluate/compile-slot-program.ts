@@ -3,7 +3,7 @@ import type { Expr } from "../rules/ast.js";
 import { compileValueWith, type FieldAccess, type FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
-import { groupAtoms } from "./compile-atom-groups.js";
+import { groupAtoms } from "./group-atoms.js";
 import { compileSlotCondition, conditionKey, countConditions, isPlainCall, parsedAddress, type SlotCondition, type SlotContext } from "./compile-slot-condition.js";
 import { mergeSplitParts } from "./merge-split-parts.js";
 import { PLAIN_REQUEST_FIELDS, requestFields, type PolicyRequest } from "./request-fields.js";
