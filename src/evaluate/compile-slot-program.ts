@@ -191,24 +191,28 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
   const logged = new Array<string>(edgeCount + workerCount).fill("");
   let loggedCount = 0;
 
-  /** Whether rule `rule` of the program matches the request read last: its atoms in order, each computed at most once per request. */
-  const ruleMatches = (rule: number): boolean => {
+  /** An atom's state for the request read last (1 false, 2 true), computed on its first use. */
+  const evaluate = (atom: number): number => {
+    const group = groupOf[atom] as number;
+    if (group >= 0) {
+      // One lookup decides every atom of the group.
+      (resolve[group] as (record: unknown[], state: Uint8Array) => void)(record, atomState);
+      return atomState[atom] as number;
+    }
+    const state = (atoms[atom] as SlotCondition)(record) ? 2 : 1;
+    atomState[atom] = state;
+    return state;
+  };
+  // Most rules fail on their first atom: the loop tests it in place, the others in `restMatches`.
+  const firstAtoms = Int32Array.from(ruleAtoms, (list) => list[0] as number);
+
+  /** Whether the atoms of rule `rule` after its first are all true. */
+  const restMatches = (rule: number): boolean => {
     const end = atomStarts[rule + 1] as number;
-    for (let j = atomStarts[rule] as number; j < end; j++) {
+    for (let j = (atomStarts[rule] as number) + 1; j < end; j++) {
       const atom = atomIds[j] as number;
-      let state = atomState[atom] as number;
-      if (state === 0) {
-        const group = groupOf[atom] as number;
-        if (group >= 0) {
-          // One lookup decides every atom of the group.
-          (resolve[group] as (record: unknown[], state: Uint8Array) => void)(record, atomState);
-          state = atomState[atom] as number;
-        } else {
-          state = (atoms[atom] as SlotCondition)(record) ? 2 : 1;
-          atomState[atom] = state;
-        }
-      }
-      if (state === 1) return false;
+      const state = atomState[atom] as number;
+      if ((state === 0 ? evaluate(atom) : state) === 1) return false;
     }
     return true;
   };
@@ -256,7 +260,9 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
       let skipped = -1;
       if (from === "edge") {
         for (let i = 0; i < edgeCount; i++) {
-          if (!ruleMatches(i)) continue;
+          const first = firstAtoms[i] as number;
+          const state = atomState[first] as number;
+          if ((state === 0 ? evaluate(first) : state) === 1 || !restMatches(i)) continue;
           const kind = edgeKinds[i];
           if (kind === LOG) {
             logged[loggedCount++] = edgeRefs[i] as string;
@@ -269,7 +275,9 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
         }
       }
       for (let i = 0; i < workerCount; i++) {
-        if (!ruleMatches(edgeCount + i)) continue;
+        const first = firstAtoms[edgeCount + i] as number;
+        const state = atomState[first] as number;
+        if ((state === 0 ? evaluate(first) : state) === 1 || !restMatches(edgeCount + i)) continue;
         const kind = workerKinds[i];
         if (kind === GUARD) return skipped >= 0 ? skipped : (workerOutcomes[i] as number);
         if (kind === LOG) logged[loggedCount++] = workerRefs[i] as string;
