@@ -34,6 +34,7 @@ type Member = { atom: number; negated: boolean } & (
   /** A test of numbers whose answer changes only at `points` (the literals): constant between two. */
   | { kind: "numeric"; points: readonly number[]; test: (value: number) => boolean }
   | { kind: "ranges"; ranges: readonly IpRange[] }
+  | { kind: "prefix"; prefix: string }
 );
 
 /** Groups the atoms that test the same subject; a group needs two atoms or more to pay off. */
@@ -52,7 +53,14 @@ export function groupAtoms(atoms: readonly Expr[], reader: SubjectReader): AtomG
   for (const { subject, members } of bySubject.values()) {
     if (members.length < 2) continue;
     const kind = members[0]!.kind;
-    const resolver = kind === "discrete" ? discreteResolver(subject, members, reader) : kind === "numeric" ? numericResolver(subject, members, reader) : rangeResolver(subject, members, reader);
+    const resolver =
+      kind === "discrete"
+        ? discreteResolver(subject, members, reader)
+        : kind === "numeric"
+          ? numericResolver(subject, members, reader)
+          : kind === "prefix"
+            ? prefixResolver(subject, members, reader)
+            : rangeResolver(subject, members, reader);
     if (resolver === undefined) continue;
     for (const member of members) groupOf[member.atom] = resolve.length;
     resolve.push(resolver);
@@ -74,6 +82,12 @@ function groupable(atom: Expr, index: number, reader: SubjectReader): { subject:
     const n = literal.value;
     const compare = NUMBER_TESTS[test.op];
     return compare === undefined ? undefined : { subject: test.left, member: { atom: index, negated, kind: "numeric", points: [n], test: (value) => compare(value, n) } };
+  }
+  // `starts_with(subject, "…")` is true for a string that starts so, false for anything else.
+  if (test.kind === "call" && test.name === "starts_with" && test.args.length === 2) {
+    const [subject, prefix] = test.args as [Expr, Expr];
+    if (prefix.kind === "literal" && prefix.literal.type === "string" && readable(subject, reader)) return { subject, member: { atom: index, negated, kind: "prefix", prefix: prefix.literal.value } };
+    return undefined;
   }
   if (test.kind !== "in" || !readable(test.left, reader)) return undefined;
   const items = test.items;
@@ -210,6 +224,51 @@ function rangeResolver(subject: Expr, members: readonly Member[], reader: Subjec
     if (address === undefined) return;
     const hits = typeof address === "number" ? v4(address) : v6(address);
     for (const position of hits) state[atoms[position] as number] = whenTrue[position] as number;
+  };
+}
+
+/**
+ * `starts_with` tests of one subject: their prefixes in a trie of UTF-16 units (as `startsWith`
+ * compares), walked along the request's value; each node on the way ends the prefixes it holds.
+ */
+function prefixResolver(subject: Expr, members: readonly Member[], reader: SubjectReader): AtomGroups["resolve"][number] {
+  const children: Array<Map<number, number>> = [new Map()];
+  const ends: number[][] = [[]];
+  members.forEach((member, position) => {
+    if (member.kind !== "prefix") return;
+    let node = 0;
+    for (let i = 0; i < member.prefix.length; i++) {
+      const unit = member.prefix.charCodeAt(i);
+      let next = (children[node] as Map<number, number>).get(unit);
+      if (next === undefined) {
+        next = children.length;
+        children.push(new Map());
+        ends.push([]);
+        (children[node] as Map<number, number>).set(unit, next);
+      }
+      node = next;
+    }
+    (ends[node] as number[]).push(position);
+  });
+  const { atoms, whenFalse, whenTrue } = senses(members);
+  const count = atoms.length;
+  const slot = reader.slot(subject);
+  const read = slot >= 0 ? undefined : reader.value(subject);
+  const mark = (state: Uint8Array, node: number): void => {
+    for (const position of ends[node] as number[]) state[atoms[position] as number] = whenTrue[position] as number;
+  };
+  return (record, state) => {
+    for (let i = 0; i < count; i++) state[atoms[i] as number] = whenFalse[i] as number;
+    const value = read === undefined ? record[slot] : read(record);
+    if (typeof value !== "string") return;
+    let node = 0;
+    mark(state, node);
+    for (let i = 0; i < value.length; i++) {
+      const next = (children[node] as Map<number, number>).get(value.charCodeAt(i));
+      if (next === undefined) return;
+      node = next;
+      mark(state, node);
+    }
   };
 }
 

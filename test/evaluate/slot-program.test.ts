@@ -197,6 +197,22 @@ describe("slot program", () => {
     }
   });
 
+  it("decides starts_with of several rules with one walk, for nested, empty and astral prefixes", () => {
+    const path = field("http.request.uri.path");
+    const prefixes = ["/api/", "/api/v1/", "/", "", "/a", "/😀", "/\ud83d"];
+    const specs = prefixes.map((prefix, i): RuleSpec => {
+      const test: Expr = { kind: "call", name: "starts_with", args: [path, str(prefix)] };
+      return { ref: `p/r${i}`, action: "log", condition: i === 2 ? { kind: "not", operand: test } : test, observe: false, guard: false };
+    });
+    const program: ZoneProgram = { edge: specs.map(programRule), worker: [] };
+    const slots = compileSlotProgram(specs, [])!;
+    for (const value of ["/api/v1/x", "/api/", "/api", "/ap", "/", "", "x/", "/😀x", "/\ud83d", "/b", 5, null, undefined]) {
+      const fields: FieldValues = value === undefined ? {} : { "http.request.uri.path": value };
+      slots.load(fields);
+      expect(slots.decision(slots.decide("edge")), String(value)).toEqual(decideInOrder(program, fields));
+    }
+  });
+
   it("is not made for a zone that reads a custom list: the general evaluator decides it", () => {
     const rule: RuleSpec = { ref: "p/r", action: "block", condition: { kind: "in_list", left: { kind: "field", name: "ip.src" }, list: "office" }, observe: false, guard: false };
     expect(compileSlotProgram([rule], [])).toBeUndefined();
