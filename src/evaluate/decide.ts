@@ -2,7 +2,9 @@ import type { Action } from "../model/policy-ir.js";
 import type { WorkerPolicy, ZonePlan } from "../model/zone-plan.js";
 import { compileEvaluator, type CompiledCondition, type FieldValues } from "../rules/compile-evaluator.js";
 import { compileKleeneEvaluator, type KleeneCondition } from "../rules/compile-kleene-evaluator.js";
+import type { Expr } from "../rules/ast.js";
 import { parseExpression } from "../rules/parse-expression.js";
+import { compileSlotProgram, type RuleSpec, type SlotProgram } from "./compile-slot-program.js";
 
 /** What happens to one request in a zone (DESIGN.md "Command line"). */
 export interface Decision {
@@ -46,6 +48,8 @@ export interface ZoneProgram {
   worker: ProgramRule[];
   /** When the Worker's rules read Risk Intelligence with `on_error: block`: its rules with `risk.*` unknown. */
   riskOnErrorBlock?: PartialZoneProgram;
+  /** The same rules over field slots, which `decide` runs when present (absent for a zone that reads a custom list). */
+  slots?: SlotProgram;
 }
 
 /** A zone's rules compiled three-valued, for requests where some fields are not known yet. */
@@ -73,15 +77,23 @@ export function ruleOf(ref: string): string {
 export function compileZoneProgram(plan: ZonePlan): ZoneProgram;
 export function compileZoneProgram(plan: ZonePlan, isUnknown: (field: string) => boolean): PartialZoneProgram;
 export function compileZoneProgram(plan: ZonePlan, isUnknown?: (field: string) => boolean): ZoneProgram | PartialZoneProgram {
-  const rules = plan.firewallCustom.rules.filter((r) => r.enabled);
+  const edgeSpecs = plan.firewallCustom.rules.filter((r) => r.enabled).map((r) => edgeRuleSpec(plan, r));
+  const workerSpecs = plan.worker ? plan.worker.rules.map(workerRuleSpec) : [];
   if (isUnknown) {
-    const edge = rules.map((r) => edgeRule(plan, r, compileKleeneEvaluator(parsePrinted(r.expression, r.ref), isUnknown)));
-    return { partial: true, edge, worker: plan.worker ? compileWorkerProgram(plan.worker, isUnknown).worker : [] };
+    const edge = edgeSpecs.map((spec) => programRule(spec, compileKleeneEvaluator(spec.condition, isUnknown)));
+    return { partial: true, edge, worker: workerSpecs.map((spec) => programRule(spec, compileKleeneEvaluator(spec.condition, isUnknown))) };
   }
-  const edge = rules.map((r) => edgeRule(plan, r, compileEvaluator(parsePrinted(r.expression, r.ref))));
-  const program: ZoneProgram = { edge, worker: plan.worker ? compileWorkerProgram(plan.worker).worker : [] };
+  const program = twoValuedProgram(edgeSpecs, workerSpecs);
   if (plan.worker?.riskIntelligence?.onError === "block") program.riskOnErrorBlock = compileWorkerProgram(plan.worker, isRiskField);
   return program;
+}
+
+/** The general program (closures over named fields) and, with it, the same rules over slots. */
+function twoValuedProgram(edgeSpecs: readonly RuleSpec[], workerSpecs: readonly RuleSpec[]): ZoneProgram {
+  const edge = edgeSpecs.map((spec) => programRule(spec, compileEvaluator(spec.condition)));
+  const worker = workerSpecs.map((spec) => programRule(spec, compileEvaluator(spec.condition)));
+  const slots = compileSlotProgram(edgeSpecs, workerSpecs);
+  return slots === undefined ? { edge, worker } : { edge, worker, slots };
 }
 
 /** True for a Risk Intelligence field (`risk.…`). */
@@ -89,9 +101,14 @@ export function isRiskField(field: string): boolean {
   return field.startsWith("risk.");
 }
 
-function edgeRule<Condition>(plan: ZonePlan, rule: ZonePlan["firewallCustom"]["rules"][number], matches: Condition): ProgramRule<Condition> {
+function edgeRuleSpec(plan: ZonePlan, rule: ZonePlan["firewallCustom"]["rules"][number]): RuleSpec {
   // Decisions name the policy rule: an adopted ref (`ref:`) maps back through the plan's origins.
-  return { ref: plan.origins[rule.ref]?.rule ?? ruleOf(rule.ref), action: rule.action as Action, matches, observe: false, guard: false };
+  const ref = plan.origins[rule.ref]?.rule ?? ruleOf(rule.ref);
+  return { ref, action: rule.action as Action, condition: parsePrinted(rule.expression, rule.ref), observe: false, guard: false };
+}
+
+function programRule<Condition>(spec: RuleSpec, matches: Condition): ProgramRule<Condition> {
+  return { ref: spec.ref, action: spec.action, matches, observe: spec.observe, guard: spec.guard };
 }
 
 /**
@@ -102,12 +119,13 @@ function edgeRule<Condition>(plan: ZonePlan, rule: ZonePlan["firewallCustom"]["r
 export function compileWorkerProgram(policy: WorkerPolicy): ZoneProgram;
 export function compileWorkerProgram(policy: WorkerPolicy, isUnknown: (field: string) => boolean): PartialZoneProgram;
 export function compileWorkerProgram(policy: WorkerPolicy, isUnknown?: (field: string) => boolean): ZoneProgram | PartialZoneProgram {
-  if (isUnknown) return { partial: true, edge: [], worker: policy.rules.map((r) => workerRule(r, compileKleeneEvaluator(r.condition, isUnknown))) };
-  return { edge: [], worker: policy.rules.map((r) => workerRule(r, compileEvaluator(r.condition))) };
+  const specs = policy.rules.map(workerRuleSpec);
+  if (isUnknown) return { partial: true, edge: [], worker: specs.map((spec) => programRule(spec, compileKleeneEvaluator(spec.condition, isUnknown))) };
+  return twoValuedProgram([], specs);
 }
 
-function workerRule<Condition>(rule: WorkerPolicy["rules"][number], matches: Condition): ProgramRule<Condition> {
-  return { ref: rule.ref, action: rule.action, matches, observe: rule.mode === "observe" && rule.stage === "worker", guard: rule.stage === "edge" };
+function workerRuleSpec(rule: WorkerPolicy["rules"][number]): RuleSpec {
+  return { ref: rule.ref, action: rule.action, condition: rule.condition, observe: rule.mode === "observe" && rule.stage === "worker", guard: rule.stage === "edge" };
 }
 
 /**
@@ -121,6 +139,20 @@ function workerRule<Condition>(rule: WorkerPolicy["rules"][number], matches: Con
 export function decide(program: ZoneProgram, fields: FieldValues, from?: DecideFrom): Decision;
 export function decide(program: PartialZoneProgram, fields: FieldValues, from?: DecideFrom): Decision | Undecided;
 export function decide(program: ZoneProgram | PartialZoneProgram, fields: FieldValues, from: DecideFrom = "edge"): Decision | Undecided {
+  const slots = "slots" in program ? program.slots : undefined;
+  if (slots === undefined) return decideInOrder(program, fields, from);
+  slots.load(fields);
+  return slots.decision(slots.decide(from));
+}
+
+/**
+ * `decide` over the general program, rule by rule over named fields: what the slot program must
+ * agree with (the property tests compare them), and what a zone without one runs.
+ */
+export function decideInOrder(program: ZoneProgram, fields: FieldValues, from?: DecideFrom): Decision;
+export function decideInOrder(program: PartialZoneProgram, fields: FieldValues, from?: DecideFrom): Decision | Undecided;
+export function decideInOrder(program: ZoneProgram | PartialZoneProgram, fields: FieldValues, from?: DecideFrom): Decision | Undecided;
+export function decideInOrder(program: ZoneProgram | PartialZoneProgram, fields: FieldValues, from: DecideFrom = "edge"): Decision | Undecided {
   const logged: string[] = [];
   let skipped: Decision | undefined;
   if (from === "edge") {
@@ -183,7 +215,7 @@ export function decideRequest(program: ZoneProgram, fields: FieldValues): Decisi
   return first.action === "unknown" ? decideOnError(program, first, fields, "block", "edge") : decision;
 }
 
-function parsePrinted(expression: string, ref: string) {
+function parsePrinted(expression: string, ref: string): Expr {
   const parsed = parseExpression(expression);
   // The compiler printed this expression; failing to read it back is a bug, not a user error.
   if (!parsed.ok) throw new Error(`bot-policy printed an expression it cannot parse for rule '${ref}': ${parsed.error.message}`);

@@ -1,5 +1,5 @@
 import { valueTypeOf } from "../fields/field-value-types.js";
-import { childNode, findPolicyField, workerFieldLeaves, type FieldBranch, type WorkerFieldRow } from "../fields/policy-field-table.js";
+import { childNode, findPolicyField, POLICY_FIELD_TABLE, workerFieldLeaves, type FieldBranch, type WorkerFieldRow } from "../fields/policy-field-table.js";
 import { isManagedListName, listNameProblem, MANAGED_LISTS } from "../rules/cloudflare-lists.js";
 import { listMembershipKey, type FieldValues } from "../rules/compile-evaluator.js";
 
@@ -41,6 +41,15 @@ export function requestFields(request: PolicyRequest): { fields: FieldValues } |
   }
   return { fields };
 }
+
+/**
+ * The policy fields a request gives as one Rules-language field each (edge fields other than the
+ * JA4 sections), with the test their value must pass: `requestFields` copies such a key's value
+ * as it is, so a reader may put it straight where the field goes.
+ */
+export const PLAIN_REQUEST_FIELDS: ReadonlyMap<string, { rulesField: string; accepts: (value: unknown) => boolean }> = new Map(
+  POLICY_FIELD_TABLE.flatMap((row) => (row.stage === "edge" && row.section === undefined && row.name !== "headers" && row.name !== "query" ? [[row.name, { rulesField: row.rulesField, accepts: valueTypeOf(row).test }] as const] : [])),
+);
 
 /**
  * Keys of a request beyond the policy fields, with their JSON Schema (the test schema's request

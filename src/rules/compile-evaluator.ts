@@ -3,7 +3,7 @@ import { compileRegex } from "./compile-regex.js";
 import { lookupField } from "./field-catalog.js";
 import { hmacSha256 } from "./hmac-sha256.js";
 import { compileWildcard } from "./compile-wildcard.js";
-import { formatIpAddress, parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange } from "./ip-address.js";
+import { formatIpAddress, parseCidr, parseIpAddress, singleAddressRange, type IpAddress, type IpRange, type IpValue } from "./ip-address.js";
 
 /*
  * Semantics follow the open-source engine (wirefilter):
@@ -33,6 +33,22 @@ export type CompiledCondition = (fields: FieldValues) => boolean;
 /** A compiled value expression (e.g. a header rewrite); `undefined` when the value is absent. */
 export type CompiledValue = (fields: FieldValues) => unknown;
 
+/**
+ * How compiled closures read a field from their input: `value` as the dictionary read would
+ * give it (absent as `undefined`), and for an IP field the parsed address, parsed once per input
+ * (`undefined` when the value is no address). The slot evaluator reads a flat record this way.
+ */
+export interface FieldAccess<Input> {
+  value: (input: Input) => unknown;
+  ip?: (input: Input) => IpValue | undefined;
+}
+
+/** Options of the compile functions that read their input through `access` rather than by name. */
+interface CompileOptions extends EvaluatorOptions {
+  access?: (name: string) => FieldAccess<FieldValues>;
+}
+
+// Closures are typed over FieldValues; with `access`, they take whatever input it reads.
 type Getter = (fields: FieldValues) => unknown;
 type Test = (value: unknown) => boolean;
 
@@ -42,6 +58,8 @@ interface Compiled {
   mapped: boolean;
   /** The static type where it is known (fields and their indexes), to tell a map from other objects. */
   type?: string | undefined;
+  /** The parsed address of a plain field's value, when the field access gives it. */
+  ip?: ((fields: FieldValues) => IpValue | undefined) | undefined;
 }
 
 /** Compiles a condition once into a fast predicate over request field values. */
@@ -49,6 +67,20 @@ export function compileEvaluator(expr: Expr, options: EvaluatorOptions = {}): Co
   const compiled = compileNode(expr, options);
   if (compiled.mapped) throw new Error("A '[*]' condition must be wrapped in any(…) or all(…).");
   return isCondition(expr) ? (compiled.get as CompiledCondition) : truthy(compiled.get);
+}
+
+/**
+ * Compiles a condition over any input, reading fields through `access` (resolved once per field,
+ * here): the same semantics as `compileEvaluator`, which reads a dictionary by name.
+ */
+export function compileConditionWith<Input>(expr: Expr, access: (name: string) => FieldAccess<Input>, options: EvaluatorOptions = {}): (input: Input) => boolean {
+  const condition = compileEvaluator(expr, { ...options, access: access as unknown as CompileOptions["access"] } as CompileOptions);
+  return condition as unknown as (input: Input) => boolean;
+}
+
+/** Compiles a value expression over any input, reading fields through `access` (see `compileConditionWith`). */
+export function compileValueWith<Input>(expr: Expr, access: (name: string) => FieldAccess<Input>): (input: Input) => unknown {
+  return compileNode(expr, { access: access as unknown as CompileOptions["access"] }).get as unknown as (input: Input) => unknown;
 }
 
 /** Compiles a value expression, e.g. `to_string(cf.bot_management.score)` for a header rewrite. */
@@ -69,10 +101,10 @@ function truthy(get: Getter): CompiledCondition {
   return (fields) => get(fields) === true;
 }
 
-function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
+function compileNode(expr: Expr, options: CompileOptions): Compiled {
   switch (expr.kind) {
     case "field":
-      return compileField(expr.name, expr.index);
+      return compileField(expr.name, expr.index, options);
     case "literal": {
       const value = literalValue(expr.literal);
       return { get: () => value, mapped: false };
@@ -80,10 +112,15 @@ function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
     case "compare": {
       const left = compileNode(expr.left, options);
       if (expr.right.kind !== "literal") throw new Error("The right side of a comparison must be a literal.");
+      const ip = left.ip;
+      if (ip !== undefined && expr.right.literal.type === "ip") return { get: parsedIpTest(ip, expr.op, expr.right.literal.value), mapped: false };
       return applyTest(left, compareTest(expr.op, expr.right.literal));
     }
-    case "in":
-      return applyTest(compileNode(expr.left, options), membershipTest(expr.items));
+    case "in": {
+      const left = compileNode(expr.left, options);
+      if (left.ip !== undefined) return { get: parsedMembershipTest(left.get, left.ip, expr.items), mapped: false };
+      return applyTest(left, membershipTest(expr.items));
+    }
     case "in_list": {
       const items = options.lists?.[expr.list];
       if (items === undefined) return listMembership(compileNode(expr.left, options), listMembershipKey(expr.list));
@@ -109,14 +146,16 @@ function compileNode(expr: Expr, options: EvaluatorOptions): Compiled {
 }
 
 /** Like compileNode, but a non-mapped result is always a boolean (absent becomes false). */
-function compileCondition(expr: Expr, options: EvaluatorOptions): Compiled {
+function compileCondition(expr: Expr, options: CompileOptions): Compiled {
   const compiled = compileNode(expr, options);
   if (compiled.mapped || isCondition(expr)) return compiled;
   return { get: truthy(compiled.get), mapped: false };
 }
 
-function compileField(name: string, index: "*" | number | undefined): Compiled {
-  const field: Compiled = { get: (fields) => fields[name] ?? undefined, mapped: false, type: lookupField(name)?.type };
+function compileField(name: string, index: "*" | number | undefined, options: CompileOptions): Compiled {
+  const type = lookupField(name)?.type;
+  const access = options.access?.(name);
+  const field: Compiled = access === undefined ? { get: (fields) => fields[name] ?? undefined, mapped: false, type } : { get: access.value, mapped: false, type, ip: access.ip };
   return index === undefined ? field : compileIndex(field, index, false);
 }
 
@@ -317,6 +356,35 @@ function ipTest(op: CompareOp, text: string): Test {
   }
 }
 
+/** `ipTest` for a field whose parsed address the access gives: the IP is not parsed again. */
+function parsedIpTest(ip: (fields: FieldValues) => IpValue | undefined, op: CompareOp, text: string): Getter {
+  const expected = parseIpAddress(text);
+  if (expected === undefined) throw new Error(`Invalid IP address '${text}'.`);
+  const wanted = expected.value;
+  // The order of the request's address against the literal; undefined for no address or another version.
+  const order = (fields: FieldValues): number | undefined => {
+    const actual = ip(fields);
+    if (actual === undefined || typeof actual !== typeof wanted) return undefined;
+    return actual < wanted ? -1 : actual > wanted ? 1 : 0;
+  };
+  switch (op) {
+    case "eq":
+      return (fields) => order(fields) === 0;
+    case "ne":
+      return (fields) => order(fields) !== 0;
+    case "lt":
+      return (fields) => (order(fields) ?? 0) < 0;
+    case "le":
+      return (fields) => { const o = order(fields); return o !== undefined && o <= 0; };
+    case "gt":
+      return (fields) => (order(fields) ?? 0) > 0;
+    case "ge":
+      return (fields) => { const o = order(fields); return o !== undefined && o >= 0; };
+    default:
+      throw new Error(`'${op}' cannot compare IP addresses.`);
+  }
+}
+
 /** Code-point order (= UTF-8 byte order), unlike `<` on JS strings, which compares UTF-16 units. */
 function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
@@ -386,7 +454,48 @@ function listEntryToSetItem(entry: string | number): SetItem {
   return { type: "string", value: entry };
 }
 
+/** A set's items by kind: strings and integers hashed, integer and IP ranges sorted and merged. */
+export interface SetLookup {
+  strings: Set<string>;
+  ints: Set<number>;
+  inIntRanges: (value: number) => boolean;
+  inV4: (value: number) => boolean;
+  inV6: (value: bigint) => boolean;
+  hasIps: boolean;
+}
+
 function membershipTest(items: readonly SetItem[]): Test {
+  const { strings, ints, inIntRanges, inV4, inV6, hasIps } = setLookup(items);
+  const hasStrings = strings.size > 0;
+  return (value) => {
+    if (typeof value === "number") return ints.has(value) || inIntRanges(value);
+    if (typeof value !== "string") return false;
+    if (hasStrings && strings.has(value)) return true;
+    if (!hasIps) return false;
+    const address = cachedIp(value);
+    if (address === undefined) return false;
+    return address.version === 4 ? inV4(address.value) : inV6(address.value);
+  };
+}
+
+/** `membershipTest` for a field whose parsed address the access gives: the IP is not parsed again. */
+function parsedMembershipTest(get: Getter, ip: (fields: FieldValues) => IpValue | undefined, items: readonly SetItem[]): Getter {
+  const { strings, ints, inIntRanges, inV4, inV6, hasIps } = setLookup(items);
+  const hasStrings = strings.size > 0;
+  return (fields) => {
+    const value = get(fields);
+    if (typeof value === "number") return ints.has(value) || inIntRanges(value);
+    if (typeof value !== "string") return false;
+    if (hasStrings && strings.has(value)) return true;
+    if (!hasIps) return false;
+    const address = ip(fields);
+    if (address === undefined) return false;
+    return typeof address === "number" ? inV4(address) : inV6(address);
+  };
+}
+
+/** Compiles an `in { … }` set's items for lookups (as `in` tests them, a string is also matched as an IP when the set has addresses). */
+export function setLookup(items: readonly SetItem[]): SetLookup {
   const strings = new Set<string>();
   const ints = new Set<number>();
   const intRanges: [number, number][] = [];
@@ -421,19 +530,31 @@ function membershipTest(items: readonly SetItem[]): Test {
       }
     }
   }
-  const inIntRanges = rangeMatcher(mergeRanges(intRanges));
-  const inV4 = rangeMatcher(mergeRanges(v4));
-  const inV6 = rangeMatcher(mergeRanges(v6));
-  const hasStrings = strings.size > 0;
-  const hasIps = v4.length + v6.length > 0;
+  return {
+    strings,
+    ints,
+    inIntRanges: rangeMatcher(mergeRanges(intRanges)),
+    inV4: v4RangeMatcher(mergeRanges(v4)),
+    inV6: rangeMatcher(mergeRanges(v6)),
+    hasIps: v4.length + v6.length > 0,
+  };
+}
+
+/** Binary search over sorted, disjoint IPv4 ranges, kept flat (first, last, first, …) in one typed array. */
+function v4RangeMatcher(ranges: [number, number][]): (value: number) => boolean {
+  if (ranges.length === 0) return () => false;
+  const bounds = Float64Array.from(ranges.flat());
+  const count = ranges.length;
   return (value) => {
-    if (typeof value === "number") return ints.has(value) || inIntRanges(value);
-    if (typeof value !== "string") return false;
-    if (hasStrings && strings.has(value)) return true;
-    if (!hasIps) return false;
-    const address = cachedIp(value);
-    if (address === undefined) return false;
-    return address.version === 4 ? inV4(address.value) : inV6(address.value);
+    let low = 0;
+    let high = count - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (value < (bounds[2 * middle] as number)) high = middle - 1;
+      else if (value > (bounds[2 * middle + 1] as number)) low = middle + 1;
+      else return true;
+    }
+    return false;
   };
 }
 
@@ -473,9 +594,8 @@ function rangeMatcher<T extends number | bigint>(ranges: [T, T][]): (value: T) =
 
 const utf8Encoder = new TextEncoder();
 const lossyUtf8Decoder = new TextDecoder("utf-8");
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
-function compileCall(name: FunctionName, args: Expr[], options: EvaluatorOptions): Compiled {
+function compileCall(name: FunctionName, args: Expr[], options: CompileOptions): Compiled {
   if (name === "any" || name === "all") {
     const [arg] = args;
     if (arg === undefined || args.length !== 1) throw new Error(`'${name}' takes one argument.`);
@@ -491,40 +611,65 @@ function compileCall(name: FunctionName, args: Expr[], options: EvaluatorOptions
   const restGetters = rest.map((arg) => arg.get);
   const apply = functionImplementation(name, args);
   const firstGet = first.get;
+  const count = restGetters.length;
+  // One array per call site holds the other arguments, filled anew on each call: no function
+  // keeps it past its call, and a call site is never re-entered while its arguments are read.
+  const others: unknown[] = new Array<unknown>(count).fill(undefined);
+  const readOthers = (fields: FieldValues): unknown[] => {
+    for (let i = 0; i < count; i++) others[i] = (restGetters[i] as Getter)(fields);
+    return others;
+  };
   if (first.mapped) {
     return {
       get: (fields) => {
         const values = firstGet(fields);
         if (!Array.isArray(values)) return undefined;
-        const others = restGetters.map((get) => get(fields));
-        return values.map((value) => apply(value, others));
+        const rest = readOthers(fields);
+        return values.map((value) => apply(value, rest));
       },
       mapped: true,
     };
   }
-  if (restGetters.length === 0) return { get: (fields) => apply(firstGet(fields), []), mapped: false };
-  return { get: (fields) => apply(firstGet(fields), restGetters.map((get) => get(fields))), mapped: false };
+  if (count === 0) return { get: (fields) => apply(firstGet(fields), others), mapped: false };
+  if (count === 1) {
+    const second = restGetters[0] as Getter;
+    return {
+      get: (fields) => {
+        const value = firstGet(fields);
+        others[0] = second(fields);
+        return apply(value, others);
+      },
+      mapped: false,
+    };
+  }
+  return { get: (fields) => { const value = firstGet(fields); return apply(value, readOthers(fields)); }, mapped: false };
 }
 
+/** A function's implementation: its first argument, and the others in an array it must not keep. */
 type Implementation = (first: unknown, rest: unknown[]) => unknown;
+
+// Module-level patterns: a regex literal in a closure would be a new object on every call.
+const UPPER_ASCII = /[A-Z]/g;
+const LOWER_ASCII = /[a-z]/g;
 
 function functionImplementation(name: Exclude<FunctionName, "any" | "all">, args: Expr[]): Implementation {
   switch (name) {
     case "lower":
-      return (value) => (typeof value === "string" ? asciiCase(value, /[A-Z]/g, 32) : undefined);
+      return (value) => (typeof value === "string" ? asciiCase(value, UPPER_ASCII, 32) : undefined);
     case "upper":
-      return (value) => (typeof value === "string" ? asciiCase(value, /[a-z]/g, -32) : undefined);
+      return (value) => (typeof value === "string" ? asciiCase(value, LOWER_ASCII, -32) : undefined);
     case "len":
       return (value) => (typeof value === "string" ? utf8Length(value) : Array.isArray(value) ? value.length : undefined);
     case "starts_with":
-      return (value, [prefix]) => (typeof value === "string" && typeof prefix === "string" ? value.startsWith(prefix) : undefined);
+      return (value, rest) => { const prefix = rest[0]; return typeof value === "string" && typeof prefix === "string" ? value.startsWith(prefix) : undefined; };
     case "ends_with":
-      return (value, [suffix]) => (typeof value === "string" && typeof suffix === "string" ? value.endsWith(suffix) : undefined);
+      return (value, rest) => { const suffix = rest[0]; return typeof value === "string" && typeof suffix === "string" ? value.endsWith(suffix) : undefined; };
     case "substring":
-      return (value, [start, end]) =>
-        typeof value === "string" && typeof start === "number" && (end === undefined || typeof end === "number")
-          ? byteSubstring(value, start, end)
-          : undefined;
+      return (value, rest) => {
+        const start = rest[0];
+        const end = rest[1];
+        return typeof value === "string" && typeof start === "number" && (end === undefined || typeof end === "number") ? byteSubstring(value, start, end) : undefined;
+      };
     case "concat":
       return (value, rest) => {
         const all = [value, ...rest];
@@ -671,8 +816,16 @@ function utf8Length(value: string): number {
 
 /** Byte offsets, negative from the end, end exclusive; a cut inside a character yields U+FFFD. */
 function byteSubstring(value: string, start: number, end: number | undefined): string {
-  if (ASCII_ONLY.test(value)) return value.slice(start, end);
+  // Byte and character offsets agree up to the first non-ASCII character: a cut from the start
+  // (as of a JA4's sections) only needs the characters before its end to be ASCII.
+  const reach = start >= 0 && end !== undefined && end >= 0 ? Math.min(end, value.length) : value.length;
+  if (asciiUpTo(value, reach)) return value.slice(start, end);
   return lossyUtf8Decoder.decode(utf8Encoder.encode(value).slice(start, end));
+}
+
+function asciiUpTo(value: string, reach: number): boolean {
+  for (let i = 0; i < reach; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function urlDecode(value: string, recursive: boolean, unicode: boolean): string {
