@@ -27,7 +27,9 @@ const MAX_STEPS = 200;
 /** True only when every request that satisfies `a` also satisfies `b`. */
 export function implies(a: Expr, b: Expr): boolean {
   if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
-  if (refutedByWitness(a, b)) return false;
+  // The proof below would stop at this same test first; asked first, it spares most pairs the
+  // witnesses (both only ever answer "not proven", so their order changes no answer).
+  if (missesConjunct(a, b) || refutedByWitness(a, b)) return false;
   return provesImplication(a, b, { steps: 0 });
 }
 
@@ -134,20 +136,81 @@ export function sameExpr(a: Expr, b: Expr): boolean {
  * Either way only an unsatisfiable `a` could imply `b`: a proof worth losing.
  */
 function missesConjunct(a: Expr, b: Expr): boolean {
-  const conjuncts = b.kind === "logical" && b.op === "and" ? b.operands : [b];
-  const read = fieldsOf(a);
-  return conjuncts.some((conjunct) => {
-    const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
-    if (isAtom(atom) && !decidableAtom(atom) && !atomKeysOf(a).has(atomKey(atom))) return true;
-    const fields = fieldsOf(conjunct);
-    if (fields.size === 0 || [...fields].some((f) => read.has(f))) return false;
-    if (decidableAtom(atom)) return true;
-    try {
-      return !evaluatorOf(conjunct)({});
-    } catch {
-      return false;
+  const read = fieldMaskOf(a);
+  for (const conjunct of conjunctsOf(b)) {
+    if (conjunct.freeKey !== undefined && !atomKeysOf(a).has(conjunct.freeKey)) return true;
+    if (conjunct.fields.length === 0 || !disjoint(conjunct.fields, read)) continue;
+    conjunct.falsifiable ??= isFalsifiable(conjunct.expr);
+    if (conjunct.falsifiable) return true;
+  }
+  return false;
+}
+
+/** What missesConjunct needs of one conjunct, worked out once per condition (it is asked of every pair). */
+interface Conjunct {
+  expr: Expr;
+  /** The atom's key when the conjunct (or its negation) is an atom the cases treat as free. */
+  freeKey?: string;
+  /** The fields it reads, as a bit mask (see fieldMaskOf). */
+  fields: number[];
+  /** Whether some values of its fields make it false: computed when first needed. */
+  falsifiable?: boolean;
+}
+
+const conjunctCache = new WeakMap<Expr, Conjunct[]>();
+
+function conjunctsOf(b: Expr): Conjunct[] {
+  let conjuncts = conjunctCache.get(b);
+  if (conjuncts === undefined) {
+    conjuncts = (b.kind === "logical" && b.op === "and" ? b.operands : [b]).map((expr) => {
+      const atom = expr.kind === "not" ? expr.operand : expr;
+      const conjunct: Conjunct = { expr, fields: fieldMaskOf(expr) };
+      if (isAtom(atom) && !decidableAtom(atom)) conjunct.freeKey = atomKey(atom);
+      return conjunct;
+    });
+    conjunctCache.set(b, conjuncts);
+  }
+  return conjuncts;
+}
+
+/** False when the conjunct's fields are absent, or it is one decidable atom or its negation. */
+function isFalsifiable(conjunct: Expr): boolean {
+  const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
+  if (decidableAtom(atom)) return true;
+  try {
+    return !evaluatorOf(conjunct)({});
+  } catch {
+    return false;
+  }
+}
+
+/** Every field name met so far, numbered: a condition's fields become a bit mask over these numbers. */
+const fieldNumbers = new Map<string, number>();
+const maskCache = new WeakMap<Expr, number[]>();
+
+/** The fields a condition reads as a bit mask, 31 bits a word (empty when it reads none). */
+function fieldMaskOf(expr: Expr): number[] {
+  let mask = maskCache.get(expr);
+  if (mask === undefined) {
+    mask = [];
+    for (const field of fieldsOf(expr)) {
+      let number = fieldNumbers.get(field);
+      if (number === undefined) {
+        number = fieldNumbers.size;
+        fieldNumbers.set(field, number);
+      }
+      const word = Math.floor(number / 31);
+      while (mask.length <= word) mask.push(0);
+      mask[word]! |= 1 << number % 31;
     }
-  });
+    maskCache.set(expr, mask);
+  }
+  return mask;
+}
+
+function disjoint(x: readonly number[], y: readonly number[]): boolean {
+  for (let i = Math.min(x.length, y.length) - 1; i >= 0; i--) if ((x[i]! & y[i]!) !== 0) return false;
+  return true;
 }
 
 function isAtom(expr: Expr): boolean {
