@@ -76,6 +76,23 @@ const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
  * located by the spans of the offending nodes (0..0 for nodes built without text).
  */
 export function checkExpression(expr: Expr, options: CheckOptions): RulesError[] {
+  // Lowering checks every condition for Enterprise, and the zone check asks again for the zone's
+  // plan: a node that passed once with the same options (nodes are never changed) passes again.
+  const key = `${options.tier} ${options.context} ${options.allowWorkerFields}`;
+  if (passed.get(expr)?.has(key) === true) return [];
+  const errors = checkExpressionOnce(expr, options);
+  if (errors.length === 0) {
+    const keys = passed.get(expr);
+    if (keys === undefined) passed.set(expr, new Set([key]));
+    else keys.add(key);
+  }
+  return errors;
+}
+
+/** The options each node passed checkExpression with, as keys. */
+const passed = new WeakMap<Expr, Set<string>>();
+
+function checkExpressionOnce(expr: Expr, options: CheckOptions): RulesError[] {
   const errors: RulesError[] = [];
   // An AST built by lowering has no parser that bounded its depth: Cloudflare's engine would refuse it.
   const depth = nestingDepth(expr);
