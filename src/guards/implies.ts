@@ -29,8 +29,54 @@ export function implies(a: Expr, b: Expr): boolean {
   if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
   // The proof below would stop at this same test first; asked first, it spares most pairs the
   // witnesses (both only ever answer "not proven", so their order changes no answer).
-  if (missesConjunct(a, b) || refutedByWitness(a, b)) return false;
+  if (missesConjunct(a, b) || refutedByWitness(a, b) || missesFreeConjunct(a, b)) return false;
   return provesImplication(a, b, { steps: 0 });
+}
+
+const FALSE: Expr = { kind: "constant", value: false };
+const satisfiableCache = new WeakMap<Expr, boolean>();
+
+/**
+ * A quick "not proven" for a pair the case analysis would refute: `b` requires a part made only of
+ * tests the cases treat as free booleans (function calls, map keys), none of which `a` contains,
+ * and that some truth values of those tests make false. With `a` satisfiable in its own cases (its
+ * classes stay classes among `b`'s values too), setting those tests so makes `a` true and `b`
+ * false: the cases of the pair meet that combination, and so does every split of it, which
+ * therefore proves nothing either.
+ */
+function missesFreeConjunct(a: Expr, b: Expr): boolean {
+  const keys = atomKeysOf(a);
+  for (const conjunct of conjunctsOf(b)) {
+    conjunct.freeKeys ??= falsifiableFreeKeys(conjunct.expr);
+    if (conjunct.freeKeys === false || conjunct.freeKeys.some((key) => keys.has(key))) continue;
+    let satisfiable = satisfiableCache.get(a);
+    if (satisfiable === undefined) {
+      satisfiable = decideByCases(a, FALSE) === false;
+      satisfiableCache.set(a, satisfiable);
+    }
+    return satisfiable;
+  }
+  return false;
+}
+
+/** Most free tests in a conjunct whose truth values are all tried. */
+const MAX_FREE_IN_CONJUNCT = 8;
+
+/**
+ * The keys of a conjunct's atoms when every one is a test the cases treat as free and some of
+ * their truth values make it false; false otherwise.
+ */
+function falsifiableFreeKeys(conjunct: Expr): string[] | false {
+  const atoms: Atoms = { keys: new Map(), exprs: [] };
+  const formula = toFormula(conjunct, atoms);
+  const count = atoms.exprs.length;
+  if (count === 0 || count > MAX_FREE_IN_CONJUNCT || atoms.exprs.some((atom) => decidableAtom(atom) !== undefined)) return false;
+  const values = new Array<boolean>(count).fill(false);
+  for (let bits = 0; bits < 2 ** count; bits++) {
+    for (let i = 0; i < count; i++) values[i] = ((bits >> i) & 1) === 1;
+    if (!evaluate(formula, values)) return [...atoms.keys.keys()];
+  }
+  return false;
 }
 
 /** Witnesses kept per condition, and combinations of its values tried to find them. */
@@ -155,6 +201,8 @@ interface Conjunct {
   fields: number[];
   /** Whether some values of its fields make it false: computed when first needed. */
   falsifiable?: boolean;
+  /** See falsifiableFreeKeys: computed when first needed. */
+  freeKeys?: string[] | false;
 }
 
 const conjunctCache = new WeakMap<Expr, Conjunct[]>();
