@@ -567,7 +567,7 @@ function ipRangesOf(atoms: readonly Expr[]): IpRange[] {
 }
 
 function formatIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
 function formatIpv6(value: bigint): string {

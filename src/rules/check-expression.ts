@@ -629,25 +629,36 @@ function caseProblem(op: string, left: Expr, value: string): string | undefined 
  * parenthesised operand and every function call is one level (as `parseExpression` counts).
  */
 export function nestingDepth(expr: Expr): number {
-  const operand = (inner: Expr): number =>
-    inner.kind === "field" || inner.kind === "call" || inner.kind === "literal" ? nestingDepth(inner) : 1 + nestingDepth(inner);
+  // Loops rather than closures and spreads: this runs over every lowered condition.
   switch (expr.kind) {
     case "compare":
-      return Math.max(operand(expr.left), operand(expr.right));
+      return Math.max(operandDepth(expr.left), operandDepth(expr.right));
     case "in":
     case "in_list":
-      return operand(expr.left);
+      return operandDepth(expr.left);
     case "not":
-      return 1 + operand(expr.operand);
-    case "logical":
-      return expr.operands.length === 1 ? nestingDepth(expr.operands[0] as Expr) : Math.max(0, ...expr.operands.map(operand));
-    case "call":
-      return 1 + Math.max(0, ...expr.args.map(nestingDepth));
+      return 1 + operandDepth(expr.operand);
+    case "logical": {
+      if (expr.operands.length === 1) return nestingDepth(expr.operands[0] as Expr);
+      let deepest = 0;
+      for (const operand of expr.operands) deepest = Math.max(deepest, operandDepth(operand));
+      return deepest;
+    }
+    case "call": {
+      let deepest = 0;
+      for (const arg of expr.args) deepest = Math.max(deepest, nestingDepth(arg));
+      return 1 + deepest;
+    }
     case "index":
       return nestingDepth(expr.base);
     default:
       return 0;
   }
+}
+
+/** The depth of an operand: one more than its own unless it is a field, a call or a literal. */
+function operandDepth(inner: Expr): number {
+  return inner.kind === "field" || inner.kind === "call" || inner.kind === "literal" ? nestingDepth(inner) : 1 + nestingDepth(inner);
 }
 
 /** Reports a non-Bool used as a condition; `[*]` conditions are fine only inside another one. */
