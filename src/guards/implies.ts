@@ -26,11 +26,46 @@ const MAX_STEPS = 200;
 
 /** True only when every request that satisfies `a` also satisfies `b`. */
 export function implies(a: Expr, b: Expr): boolean {
-  if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
+  return impliesPrepared(prepareCondition(a), prepareCondition(b));
+}
+
+/**
+ * A condition with what the quick tests of `implies` read from it worked out once: the guards ask
+ * about every pair of a zone's rules, and looking the parts up again for each pair would cost
+ * more than the tests themselves.
+ */
+export interface PreparedCondition {
+  expr: Expr;
+  /** The fields it reads, as a bit mask (see fieldMaskOf). */
+  read: number[];
+  /** Its conjuncts (itself when it is not an `and`). */
+  conjuncts: Conjunct[];
+  /** The keys of its atoms, when first needed. */
+  atomKeys?: Set<string>;
+  /** Its own key (see atomKey), when first needed. */
+  key?: string;
+}
+
+const preparedCache = new WeakMap<Expr, PreparedCondition>();
+
+/** Prepares a condition for `impliesPrepared`; the same object for the same condition. */
+export function prepareCondition(expr: Expr): PreparedCondition {
+  let prepared = preparedCache.get(expr);
+  if (prepared === undefined) {
+    prepared = { expr, read: fieldMaskOf(expr), conjuncts: conjunctsOf(expr) };
+    preparedCache.set(expr, prepared);
+  }
+  return prepared;
+}
+
+/** `implies` over prepared conditions. */
+export function impliesPrepared(a: PreparedCondition, b: PreparedCondition): boolean {
+  const same = a.expr.kind === b.expr.kind && (a.key ??= atomKey(a.expr)) === (b.key ??= atomKey(b.expr));
+  if (isConstant(b.expr, true) || isConstant(a.expr, false) || same) return true;
   // The proof below would stop at this same test first; asked first, it spares most pairs the
   // witnesses (both only ever answer "not proven", so their order changes no answer).
-  if (missesConjunct(a, b) || refutedByWitness(a, b) || missesFreeConjunct(a, b)) return false;
-  return provesImplication(a, b, { steps: 0 });
+  if (missesPreparedConjunct(a, b) || refutedByWitness(a.expr, b.expr) || missesFreeConjunct(a.expr, b.expr)) return false;
+  return provesImplication(a.expr, b.expr, { steps: 0 });
 }
 
 const FALSE: Expr = { kind: "constant", value: false };
@@ -182,9 +217,13 @@ export function sameExpr(a: Expr, b: Expr): boolean {
  * Either way only an unsatisfiable `a` could imply `b`: a proof worth losing.
  */
 function missesConjunct(a: Expr, b: Expr): boolean {
-  const read = fieldMaskOf(a);
-  for (const conjunct of conjunctsOf(b)) {
-    if (conjunct.freeKey !== undefined && !atomKeysOf(a).has(conjunct.freeKey)) return true;
+  return missesPreparedConjunct(prepareCondition(a), prepareCondition(b));
+}
+
+function missesPreparedConjunct(a: PreparedCondition, b: PreparedCondition): boolean {
+  const read = a.read;
+  for (const conjunct of b.conjuncts) {
+    if (conjunct.freeKey !== undefined && !(a.atomKeys ??= atomKeysOf(a.expr)).has(conjunct.freeKey)) return true;
     if (conjunct.fields.length === 0 || !disjoint(conjunct.fields, read)) continue;
     conjunct.falsifiable ??= isFalsifiable(conjunct.expr);
     if (conjunct.falsifiable) return true;
