@@ -60,7 +60,8 @@ export function prepareCondition(expr: Expr): PreparedCondition {
 
 /** `implies` over prepared conditions. */
 export function impliesPrepared(a: PreparedCondition, b: PreparedCondition): boolean {
-  const same = a.expr.kind === b.expr.kind && (a.key ??= atomKey(a.expr)) === (b.key ??= atomKey(b.expr));
+  // Equal texts read equal fields: the masks spare printing most conditions.
+  const same = a.expr.kind === b.expr.kind && sameMask(a.read, b.read) && (a.key ??= atomKey(a.expr)) === (b.key ??= atomKey(b.expr));
   if (isConstant(b.expr, true) || isConstant(a.expr, false) || same) return true;
   // The proof below would stop at this same test first; asked first, it spares most pairs the
   // witnesses (both only ever answer "not proven", so their order changes no answer).
@@ -293,6 +294,12 @@ function fieldMaskOf(expr: Expr): number[] {
     maskCache.set(expr, mask);
   }
   return mask;
+}
+
+function sameMask(x: readonly number[], y: readonly number[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 function disjoint(x: readonly number[], y: readonly number[]): boolean {

@@ -96,10 +96,14 @@ const MAX_PAIRS_PER_ZONE = 10_000;
 function unreachableRules(rules: readonly ZoneRule[]): Finding[] {
   const findings: Finding[] = [];
   let pairs = 0;
-  // Each condition prepared once, not once per pair.
+  // Each condition prepared once, and each action looked at once, not once per pair.
   const prepared = rules.map(({ rule }) => prepareCondition(rule.condition));
+  const ends = rules.map(({ action }) => endsEvaluation(action));
   rules.forEach(({ rule }, index) => {
-    const by = rules.slice(0, index).find((earlier, e) => endsEvaluation(earlier.action) && ++pairs <= MAX_PAIRS_PER_ZONE && impliesPrepared(prepared[index]!, prepared[e]!));
+    let by: ZoneRule | undefined;
+    for (let e = 0; e < index && by === undefined; e++) {
+      if (ends[e] && ++pairs <= MAX_PAIRS_PER_ZONE && impliesPrepared(prepared[index]!, prepared[e]!)) by = rules[e];
+    }
     if (!by) return;
     const diagnostic = withHint(makeDiagnostic("BP601", rule.source, rule.ref, by.rule.ref), "remove the rule, narrow the earlier one, or move this one before it.");
     findings.push({ code: "BP601", diagnostic, rule: rule.ref });

@@ -214,13 +214,14 @@ function findTooDeep(tokens: readonly CST.Token[]): number | undefined {
       }
     } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
       if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
+      // Only collections nest: scalars (most children, in a long set) are not pushed at all.
       for (let i = token.items.length - 1; i >= 0; i--) {
         const item = token.items[i]!;
-        if (item.value) {
+        if (item.value && isCollectionToken(item.value)) {
           stack.push(item.value);
           depths.push(depth + 1);
         }
-        if ("key" in item && item.key) {
+        if ("key" in item && item.key && isCollectionToken(item.key)) {
           stack.push(item.key);
           depths.push(depth + 1);
         }
@@ -228,6 +229,10 @@ function findTooDeep(tokens: readonly CST.Token[]): number | undefined {
     }
   }
   return undefined;
+}
+
+function isCollectionToken(token: CST.Token): boolean {
+  return token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection";
 }
 
 /** Why a map key cannot name anything, or undefined when it is a usable name. */
