@@ -82,7 +82,7 @@ const satisfiableCache = new WeakMap<Expr, boolean>();
  */
 function missesFreeConjunct(a: Expr, b: Expr): boolean {
   const keys = atomKeysOf(a);
-  for (const conjunct of conjunctsOf(b)) {
+  for (const conjunct of prepareCondition(b).conjuncts) {
     conjunct.freeKeys ??= falsifiableFreeKeys(conjunct.expr);
     if (conjunct.freeKeys === false || conjunct.freeKeys.some((key) => keys.has(key))) continue;
     let satisfiable = satisfiableCache.get(a);
@@ -245,20 +245,14 @@ interface Conjunct {
   freeKeys?: string[] | false;
 }
 
-const conjunctCache = new WeakMap<Expr, Conjunct[]>();
-
+/** The conjuncts of a condition (itself when it is not an `and`), as missesConjunct reads them. */
 function conjunctsOf(b: Expr): Conjunct[] {
-  let conjuncts = conjunctCache.get(b);
-  if (conjuncts === undefined) {
-    conjuncts = (b.kind === "logical" && b.op === "and" ? b.operands : [b]).map((expr) => {
-      const atom = expr.kind === "not" ? expr.operand : expr;
-      const conjunct: Conjunct = { expr, fields: fieldMaskOf(expr) };
-      if (isAtom(atom) && !decidableAtom(atom)) conjunct.freeKey = atomKey(atom);
-      return conjunct;
-    });
-    conjunctCache.set(b, conjuncts);
-  }
-  return conjuncts;
+  return (b.kind === "logical" && b.op === "and" ? b.operands : [b]).map((expr) => {
+    const atom = expr.kind === "not" ? expr.operand : expr;
+    const conjunct: Conjunct = { expr, fields: fieldMaskOf(expr) };
+    if (isAtom(atom) && !decidableAtom(atom)) conjunct.freeKey = atomKey(atom);
+    return conjunct;
+  });
 }
 
 /** False when the conjunct's fields are absent, or it is one decidable atom or its negation. */
@@ -274,24 +268,18 @@ function isFalsifiable(conjunct: Expr): boolean {
 
 /** Every field name met so far, numbered: a condition's fields become a bit mask over these numbers. */
 const fieldNumbers = new Map<string, number>();
-const maskCache = new WeakMap<Expr, number[]>();
-
 /** The fields a condition reads as a bit mask, 31 bits a word (empty when it reads none). */
 function fieldMaskOf(expr: Expr): number[] {
-  let mask = maskCache.get(expr);
-  if (mask === undefined) {
-    mask = [];
-    for (const field of fieldsOf(expr)) {
-      let number = fieldNumbers.get(field);
-      if (number === undefined) {
-        number = fieldNumbers.size;
-        fieldNumbers.set(field, number);
-      }
-      const word = Math.floor(number / 31);
-      while (mask.length <= word) mask.push(0);
-      mask[word]! |= 1 << number % 31;
+  const mask: number[] = [];
+  for (const field of expressionFields(expr)) {
+    let number = fieldNumbers.get(field);
+    if (number === undefined) {
+      number = fieldNumbers.size;
+      fieldNumbers.set(field, number);
     }
-    maskCache.set(expr, mask);
+    const word = Math.floor(number / 31);
+    while (mask.length <= word) mask.push(0);
+    mask[word]! |= 1 << number % 31;
   }
   return mask;
 }
@@ -323,17 +311,6 @@ function atomKeysOf(expr: Expr): Set<string> {
     atomKeysCache.set(expr, keys);
   }
   return keys;
-}
-
-const fieldCache = new WeakMap<Expr, Set<string>>();
-
-function fieldsOf(expr: Expr): Set<string> {
-  let fields = fieldCache.get(expr);
-  if (fields === undefined) {
-    fields = new Set(expressionFields(expr));
-    fieldCache.set(expr, fields);
-  }
-  return fields;
 }
 
 const evaluatorCache = new WeakMap<Expr, (fields: FieldValues) => boolean>();
