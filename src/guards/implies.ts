@@ -26,9 +26,93 @@ const MAX_STEPS = 200;
 
 /** True only when every request that satisfies `a` also satisfies `b`. */
 export function implies(a: Expr, b: Expr): boolean {
-  if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
-  if (refutedByWitness(a, b)) return false;
-  return provesImplication(a, b, { steps: 0 });
+  return impliesPrepared(prepareCondition(a), prepareCondition(b));
+}
+
+/**
+ * A condition with what the quick tests of `implies` read from it worked out once: the guards ask
+ * about every pair of a zone's rules, and looking the parts up again for each pair would cost
+ * more than the tests themselves.
+ */
+export interface PreparedCondition {
+  expr: Expr;
+  /** The fields it reads, as a bit mask (see fieldMaskOf). */
+  read: number[];
+  /** Its conjuncts (itself when it is not an `and`). */
+  conjuncts: Conjunct[];
+  /** The keys of its atoms, when first needed. */
+  atomKeys?: Set<string>;
+  /** Its own key (see atomKey), when first needed. */
+  key?: string;
+}
+
+const preparedCache = new WeakMap<Expr, PreparedCondition>();
+
+/** Prepares a condition for `impliesPrepared`; the same object for the same condition. */
+export function prepareCondition(expr: Expr): PreparedCondition {
+  let prepared = preparedCache.get(expr);
+  if (prepared === undefined) {
+    prepared = { expr, read: fieldMaskOf(expr), conjuncts: conjunctsOf(expr) };
+    preparedCache.set(expr, prepared);
+  }
+  return prepared;
+}
+
+/** `implies` over prepared conditions. */
+export function impliesPrepared(a: PreparedCondition, b: PreparedCondition): boolean {
+  // Equal texts read equal fields: the masks spare printing most conditions.
+  const same = a.expr.kind === b.expr.kind && sameMask(a.read, b.read) && (a.key ??= atomKey(a.expr)) === (b.key ??= atomKey(b.expr));
+  if (isConstant(b.expr, true) || isConstant(a.expr, false) || same) return true;
+  // The proof below would stop at this same test first; asked first, it spares most pairs the
+  // witnesses (both only ever answer "not proven", so their order changes no answer).
+  if (missesPreparedConjunct(a, b) || refutedByWitness(a.expr, b.expr) || missesFreeConjunct(a.expr, b.expr)) return false;
+  return provesImplication(a.expr, b.expr, { steps: 0 });
+}
+
+const FALSE: Expr = { kind: "constant", value: false };
+const satisfiableCache = new WeakMap<Expr, boolean>();
+
+/**
+ * A quick "not proven" for a pair the case analysis would refute: `b` requires a part made only of
+ * tests the cases treat as free booleans (function calls, map keys), none of which `a` contains,
+ * and that some truth values of those tests make false. With `a` satisfiable in its own cases (its
+ * classes stay classes among `b`'s values too), setting those tests so makes `a` true and `b`
+ * false: the cases of the pair meet that combination, and so does every split of it, which
+ * therefore proves nothing either.
+ */
+function missesFreeConjunct(a: Expr, b: Expr): boolean {
+  const keys = atomKeysOf(a);
+  for (const conjunct of prepareCondition(b).conjuncts) {
+    conjunct.freeKeys ??= falsifiableFreeKeys(conjunct.expr);
+    if (conjunct.freeKeys === false || conjunct.freeKeys.some((key) => keys.has(key))) continue;
+    let satisfiable = satisfiableCache.get(a);
+    if (satisfiable === undefined) {
+      satisfiable = decideByCases(a, FALSE) === false;
+      satisfiableCache.set(a, satisfiable);
+    }
+    return satisfiable;
+  }
+  return false;
+}
+
+/** Most free tests in a conjunct whose truth values are all tried. */
+const MAX_FREE_IN_CONJUNCT = 8;
+
+/**
+ * The keys of a conjunct's atoms when every one is a test the cases treat as free and some of
+ * their truth values make it false; false otherwise.
+ */
+function falsifiableFreeKeys(conjunct: Expr): string[] | false {
+  const atoms: Atoms = { keys: new Map(), exprs: [] };
+  const formula = toFormula(conjunct, atoms);
+  const count = atoms.exprs.length;
+  if (count === 0 || count > MAX_FREE_IN_CONJUNCT || atoms.exprs.some((atom) => decidableAtom(atom) !== undefined)) return false;
+  const values = new Array<boolean>(count).fill(false);
+  for (let bits = 0; bits < 2 ** count; bits++) {
+    for (let i = 0; i < count; i++) values[i] = ((bits >> i) & 1) === 1;
+    if (!evaluate(formula, values)) return [...atoms.keys.keys()];
+  }
+  return false;
 }
 
 /** Witnesses kept per condition, and combinations of its values tried to find them. */
@@ -134,20 +218,81 @@ export function sameExpr(a: Expr, b: Expr): boolean {
  * Either way only an unsatisfiable `a` could imply `b`: a proof worth losing.
  */
 function missesConjunct(a: Expr, b: Expr): boolean {
-  const conjuncts = b.kind === "logical" && b.op === "and" ? b.operands : [b];
-  const read = fieldsOf(a);
-  return conjuncts.some((conjunct) => {
-    const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
-    if (isAtom(atom) && !decidableAtom(atom) && !atomKeysOf(a).has(atomKey(atom))) return true;
-    const fields = fieldsOf(conjunct);
-    if (fields.size === 0 || [...fields].some((f) => read.has(f))) return false;
-    if (decidableAtom(atom)) return true;
-    try {
-      return !evaluatorOf(conjunct)({});
-    } catch {
-      return false;
-    }
+  return missesPreparedConjunct(prepareCondition(a), prepareCondition(b));
+}
+
+function missesPreparedConjunct(a: PreparedCondition, b: PreparedCondition): boolean {
+  const read = a.read;
+  for (const conjunct of b.conjuncts) {
+    if (conjunct.freeKey !== undefined && !(a.atomKeys ??= atomKeysOf(a.expr)).has(conjunct.freeKey)) return true;
+    if (conjunct.fields.length === 0 || !disjoint(conjunct.fields, read)) continue;
+    conjunct.falsifiable ??= isFalsifiable(conjunct.expr);
+    if (conjunct.falsifiable) return true;
+  }
+  return false;
+}
+
+/** What missesConjunct needs of one conjunct, worked out once per condition (it is asked of every pair). */
+interface Conjunct {
+  expr: Expr;
+  /** The atom's key when the conjunct (or its negation) is an atom the cases treat as free. */
+  freeKey?: string;
+  /** The fields it reads, as a bit mask (see fieldMaskOf). */
+  fields: number[];
+  /** Whether some values of its fields make it false: computed when first needed. */
+  falsifiable?: boolean;
+  /** See falsifiableFreeKeys: computed when first needed. */
+  freeKeys?: string[] | false;
+}
+
+/** The conjuncts of a condition (itself when it is not an `and`), as missesConjunct reads them. */
+function conjunctsOf(b: Expr): Conjunct[] {
+  return (b.kind === "logical" && b.op === "and" ? b.operands : [b]).map((expr) => {
+    const atom = expr.kind === "not" ? expr.operand : expr;
+    const conjunct: Conjunct = { expr, fields: fieldMaskOf(expr) };
+    if (isAtom(atom) && !decidableAtom(atom)) conjunct.freeKey = atomKey(atom);
+    return conjunct;
   });
+}
+
+/** False when the conjunct's fields are absent, or it is one decidable atom or its negation. */
+function isFalsifiable(conjunct: Expr): boolean {
+  const atom = conjunct.kind === "not" ? conjunct.operand : conjunct;
+  if (decidableAtom(atom)) return true;
+  try {
+    return !evaluatorOf(conjunct)({});
+  } catch {
+    return false;
+  }
+}
+
+/** Every field name met so far, numbered: a condition's fields become a bit mask over these numbers. */
+const fieldNumbers = new Map<string, number>();
+/** The fields a condition reads as a bit mask, 31 bits a word (empty when it reads none). */
+function fieldMaskOf(expr: Expr): number[] {
+  const mask: number[] = [];
+  for (const field of expressionFields(expr)) {
+    let number = fieldNumbers.get(field);
+    if (number === undefined) {
+      number = fieldNumbers.size;
+      fieldNumbers.set(field, number);
+    }
+    const word = Math.floor(number / 31);
+    while (mask.length <= word) mask.push(0);
+    mask[word]! |= 1 << number % 31;
+  }
+  return mask;
+}
+
+function sameMask(x: readonly number[], y: readonly number[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function disjoint(x: readonly number[], y: readonly number[]): boolean {
+  for (let i = Math.min(x.length, y.length) - 1; i >= 0; i--) if ((x[i]! & y[i]!) !== 0) return false;
+  return true;
 }
 
 function isAtom(expr: Expr): boolean {
@@ -166,17 +311,6 @@ function atomKeysOf(expr: Expr): Set<string> {
     atomKeysCache.set(expr, keys);
   }
   return keys;
-}
-
-const fieldCache = new WeakMap<Expr, Set<string>>();
-
-function fieldsOf(expr: Expr): Set<string> {
-  let fields = fieldCache.get(expr);
-  if (fields === undefined) {
-    fields = new Set(expressionFields(expr));
-    fieldCache.set(expr, fields);
-  }
-  return fields;
 }
 
 const evaluatorCache = new WeakMap<Expr, (fields: FieldValues) => boolean>();
@@ -456,7 +590,7 @@ function ipRangesOf(atoms: readonly Expr[]): IpRange[] {
 }
 
 function formatIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
 function formatIpv6(value: bigint): string {

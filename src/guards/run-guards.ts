@@ -15,7 +15,7 @@ import type { Expr } from "../rules/ast.js";
 import { listMembershipKey, type FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { guardCodeList, isGuardCode, levelSeverity, readGuardSettings, type GuardCode, type GuardLevel } from "./guard-settings.js";
-import { implies, isAlwaysTrue } from "./implies.js";
+import { implies, impliesPrepared, isAlwaysTrue, prepareCondition } from "./implies.js";
 
 /** What the guards read: the lowered policies, as written too (for sets), the stack and the date. */
 export interface GuardInput {
@@ -96,8 +96,14 @@ const MAX_PAIRS_PER_ZONE = 10_000;
 function unreachableRules(rules: readonly ZoneRule[]): Finding[] {
   const findings: Finding[] = [];
   let pairs = 0;
+  // Each condition prepared once, and each action looked at once, not once per pair.
+  const prepared = rules.map(({ rule }) => prepareCondition(rule.condition));
+  const ends = rules.map(({ action }) => endsEvaluation(action));
   rules.forEach(({ rule }, index) => {
-    const by = rules.slice(0, index).find((earlier) => endsEvaluation(earlier.action) && ++pairs <= MAX_PAIRS_PER_ZONE && implies(rule.condition, earlier.rule.condition));
+    let by: ZoneRule | undefined;
+    for (let e = 0; e < index && by === undefined; e++) {
+      if (ends[e] && ++pairs <= MAX_PAIRS_PER_ZONE && impliesPrepared(prepared[index]!, prepared[e]!)) by = rules[e];
+    }
     if (!by) return;
     const diagnostic = withHint(makeDiagnostic("BP601", rule.source, rule.ref, by.rule.ref), "remove the rule, narrow the earlier one, or move this one before it.");
     findings.push({ code: "BP601", diagnostic, rule: rule.ref });

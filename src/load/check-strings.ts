@@ -9,6 +9,9 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
  * would hold U+FFFD instead of what the policy says. Each is reported at its escape.
  */
 export function checkStrings(file: string, text: string, doc: Document.Parsed, lineCounter: LineCounter): Diagnostic[] {
+  // A scalar holds a surrogate only when the text does, or writes a `\u`/`\U` escape (no other
+  // escape reaches U+D800): most files have neither, and need no walk over every scalar.
+  if (!MAY_HOLD_SURROGATE.test(text)) return [];
   const diagnostics: Diagnostic[] = [];
   const report = (node: Scalar, what: "key" | "value"): void => {
     if (typeof node.value !== "string" || !node.range) return;
@@ -27,6 +30,8 @@ export function checkStrings(file: string, text: string, doc: Document.Parsed, l
   });
   return diagnostics;
 }
+
+const MAY_HOLD_SURROGATE = /\\[uU]|[\uD800-\uDFFF]/;
 
 /** The index of the first code unit that is half of a surrogate pair without its other half, or -1. */
 export function loneSurrogateIndex(text: string): number {

@@ -197,22 +197,42 @@ function composeOne(tokens: readonly CST.Token[], length: number): Document.Pars
  * undefined. Walks the syntax tree with an explicit stack: no recursion, whatever the depth.
  */
 function findTooDeep(tokens: readonly CST.Token[]): number | undefined {
-  const stack: Array<[CST.Token, number]> = tokens.map((token): [CST.Token, number] => [token, 0]).reverse();
-  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-    const [token, depth] = entry;
+  // Two parallel stacks (token, depth), children pushed last first: document order, few allocations.
+  const stack: CST.Token[] = [];
+  const depths: number[] = [];
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    stack.push(tokens[i]!);
+    depths.push(0);
+  }
+  while (stack.length > 0) {
+    const token = stack.pop()!;
+    const depth = depths.pop()!;
     if (token.type === "document") {
-      if (token.value) stack.push([token.value, depth]);
+      if (token.value) {
+        stack.push(token.value);
+        depths.push(depth);
+      }
     } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
       if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
-      const children: CST.Token[] = [];
-      for (const item of token.items) {
-        if ("key" in item && item.key) children.push(item.key);
-        if (item.value) children.push(item.value);
+      // Only collections nest: scalars (most children, in a long set) are not pushed at all.
+      for (let i = token.items.length - 1; i >= 0; i--) {
+        const item = token.items[i]!;
+        if (item.value && isCollectionToken(item.value)) {
+          stack.push(item.value);
+          depths.push(depth + 1);
+        }
+        if ("key" in item && item.key && isCollectionToken(item.key)) {
+          stack.push(item.key);
+          depths.push(depth + 1);
+        }
       }
-      for (const child of children.reverse()) stack.push([child, depth + 1]);
     }
   }
   return undefined;
+}
+
+function isCollectionToken(token: CST.Token): boolean {
+  return token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection";
 }
 
 /** Why a map key cannot name anything, or undefined when it is a usable name. */

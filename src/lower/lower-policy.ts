@@ -94,19 +94,20 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
     set.items.forEach((item: RawSetItem, i) => {
       const isObject = typeof item === "object";
       const value = isObject ? item.value : item;
-      const at = locate(source, isObject ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i]);
-      const problem = setItemProblem(set.type, value, at);
+      // Located only when reported: a large set's items are mostly fine.
+      const where: ValuePath = isObject ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i];
+      const problem = setItemProblem(set.type, value, () => locate(source, where));
       if (problem) {
         invalid++;
         return void diagnostics.push(problem);
       }
-      if (seen.has(String(value))) return void diagnostics.push(makeDiagnostic("BP322", at, String(value), name));
+      if (seen.has(String(value))) return void diagnostics.push(makeDiagnostic("BP322", locate(source, where), String(value), name));
       seen.add(String(value));
       if (isObject && item.expires !== undefined && item.expires < today) {
         expired++;
         return void diagnostics.push(makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), String(value), item.expires));
       }
-      items.push({ value, at });
+      items.push({ value, where });
     });
     sets.set(name, { type: set.type, items, expired, invalid });
   }
@@ -114,23 +115,23 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
 }
 
 /** Checks an item of a typed set with the Rules-language validators; `string` items are checked where used. */
-function setItemProblem(type: RawSet["type"], value: string | number, at: Location): Diagnostic | undefined {
+function setItemProblem(type: RawSet["type"], value: string | number, at: () => Location): Diagnostic | undefined {
   const text = String(value);
   switch (type) {
     case "ja3": {
       const problem = valueProblem("ja3", text);
-      return problem && withHint(makeDiagnostic("BP305", at, text), problem.hint);
+      return problem && withHint(makeDiagnostic("BP305", at(), text), problem.hint);
     }
     case "ja4": {
       const problem = valueProblem("ja4", text);
-      return problem && withHint(makeDiagnostic("BP306", at, text, problem.reason), problem.hint);
+      return problem && withHint(makeDiagnostic("BP306", at(), text, problem.reason), problem.hint);
     }
     case "ip": {
       const problem = ipProblem(text, true);
-      return problem && withHint(makeDiagnostic("BP307", at, text, problem.reason), problem.hint);
+      return problem && withHint(makeDiagnostic("BP307", at(), text, problem.reason), problem.hint);
     }
     case "asn":
-      return valueProblem("asn", value) ? makeDiagnostic("BP323", at, text) : undefined;
+      return valueProblem("asn", value) ? makeDiagnostic("BP323", at(), text) : undefined;
     default:
       return undefined;
   }

@@ -12,10 +12,10 @@ import { ipProblem } from "../rules/ip-address.js";
 import { MAX_NESTING_DEPTH } from "../rules/parse-expression.js";
 import { EDGE_FIELDS, type PolicyField, type ValueKind } from "./policy-fields.js";
 
-/** A set item that is still in force, with where it is written (for diagnostics at the item). */
+/** A set item that is still in force, with where it is written (located only for a diagnostic at the item). */
 export interface ResolvedSetItem {
   value: string | number;
-  at: Location;
+  where: ValuePath;
 }
 
 /** A set after its items were checked and expired ones dropped. */
@@ -281,11 +281,11 @@ function expandSet(field: PolicyField, name: string, path: ValuePath, ctx: WhenC
   // and a misfit is reported at the item, naming the rule that uses it.
   const format = formatOf(field);
   let ok = true;
-  const items = set.items.map(({ value, at }) => {
+  const items = set.items.map(({ value, where }) => {
     const problem = set.type === "string" && format ? valueProblem(format, value) : undefined;
     if (problem) {
       ok = false;
-      ctx.diagnostics.push(withHint(makeDiagnostic("BP331", at, String(value), name, policyNameOf(field), ctx.rule, problem.reason), problem.hint));
+      ctx.diagnostics.push(withHint(makeDiagnostic("BP331", locate(ctx.source, where), String(value), name, policyNameOf(field), ctx.rule, problem.reason), problem.hint));
     }
     return setItemOf(field, value);
   });

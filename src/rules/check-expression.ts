@@ -76,6 +76,23 @@ const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
  * located by the spans of the offending nodes (0..0 for nodes built without text).
  */
 export function checkExpression(expr: Expr, options: CheckOptions): RulesError[] {
+  // Lowering checks every condition for Enterprise, and the zone check asks again for the zone's
+  // plan: a node that passed once with the same options (nodes are never changed) passes again.
+  const key = `${options.tier} ${options.context} ${options.allowWorkerFields}`;
+  if (passed.get(expr)?.has(key) === true) return [];
+  const errors = checkExpressionOnce(expr, options);
+  if (errors.length === 0) {
+    const keys = passed.get(expr);
+    if (keys === undefined) passed.set(expr, new Set([key]));
+    else keys.add(key);
+  }
+  return errors;
+}
+
+/** The options each node passed checkExpression with, as keys. */
+const passed = new WeakMap<Expr, Set<string>>();
+
+function checkExpressionOnce(expr: Expr, options: CheckOptions): RulesError[] {
   const errors: RulesError[] = [];
   // An AST built by lowering has no parser that bounded its depth: Cloudflare's engine would refuse it.
   const depth = nestingDepth(expr);
@@ -612,25 +629,36 @@ function caseProblem(op: string, left: Expr, value: string): string | undefined 
  * parenthesised operand and every function call is one level (as `parseExpression` counts).
  */
 export function nestingDepth(expr: Expr): number {
-  const operand = (inner: Expr): number =>
-    inner.kind === "field" || inner.kind === "call" || inner.kind === "literal" ? nestingDepth(inner) : 1 + nestingDepth(inner);
+  // Loops rather than closures and spreads: this runs over every lowered condition.
   switch (expr.kind) {
     case "compare":
-      return Math.max(operand(expr.left), operand(expr.right));
+      return Math.max(operandDepth(expr.left), operandDepth(expr.right));
     case "in":
     case "in_list":
-      return operand(expr.left);
+      return operandDepth(expr.left);
     case "not":
-      return 1 + operand(expr.operand);
-    case "logical":
-      return expr.operands.length === 1 ? nestingDepth(expr.operands[0] as Expr) : Math.max(0, ...expr.operands.map(operand));
-    case "call":
-      return 1 + Math.max(0, ...expr.args.map(nestingDepth));
+      return 1 + operandDepth(expr.operand);
+    case "logical": {
+      if (expr.operands.length === 1) return nestingDepth(expr.operands[0] as Expr);
+      let deepest = 0;
+      for (const operand of expr.operands) deepest = Math.max(deepest, operandDepth(operand));
+      return deepest;
+    }
+    case "call": {
+      let deepest = 0;
+      for (const arg of expr.args) deepest = Math.max(deepest, nestingDepth(arg));
+      return 1 + deepest;
+    }
     case "index":
       return nestingDepth(expr.base);
     default:
       return 0;
   }
+}
+
+/** The depth of an operand: one more than its own unless it is a field, a call or a literal. */
+function operandDepth(inner: Expr): number {
+  return inner.kind === "field" || inner.kind === "call" || inner.kind === "literal" ? nestingDepth(inner) : 1 + nestingDepth(inner);
 }
 
 /** Reports a non-Bool used as a condition; `[*]` conditions are fine only inside another one. */
