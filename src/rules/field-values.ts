@@ -87,11 +87,12 @@ const VERIFIED_BOT_CATEGORIES = [
 const WAF_SCORE_CLASSES = ["attack", "likely_attack", "likely_clean", "clean"];
 
 /**
- * `http.request.version`: the documented examples are "HTTP/1.1" and "HTTP/3"; HTTP/2 is written
- * "HTTP/2" the same way (Cloudflare's custom-rule examples compare with it), and Cloudflare serves
- * no other versions.
+ * `http.request.version`: the documented examples are "HTTP/1.1" and "HTTP/3", so the form is
+ * uppercase `HTTP/` and a version, and HTTP/2 and HTTP/3 have no minor version (RFC 9113, 9114).
+ * The documentation gives no closed list, so any other well-formed version (HTTP/1.2, which many
+ * published rules test) is accepted rather than refused on a guess.
  */
-const HTTP_VERSIONS = ["HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"];
+const HTTP_VERSION_FORM = /^HTTP\/\d(\.\d)?$/;
 
 /** The character ranges `[start, end)` of a JA4's sections. */
 const JA4_SECTIONS: Readonly<Record<"ja4_a" | "ja4_b" | "ja4_c", readonly [number, number]>> = {
@@ -135,9 +136,11 @@ export function valueProblem(format: ValueFormat | RulesValueFormat, value: stri
     case "waf_score_class":
       return oneOf(text, WAF_SCORE_CLASSES, "the WAF attack score class is one of attack, likely_attack, likely_clean, clean");
     case "http_version": {
-      const problem = oneOf(text, HTTP_VERSIONS, "Cloudflare gives the version as HTTP/1.0, HTTP/1.1, HTTP/2 or HTTP/3");
       const major = /^http\/([23])\.0$/i.exec(text)?.[1];
-      return problem !== undefined && major !== undefined ? { ...problem, hint: `write 'HTTP/${major}'.` } : problem;
+      if (major !== undefined) return { reason: `HTTP/${major} has no minor version`, hint: `write 'HTTP/${major}'.` };
+      if (HTTP_VERSION_FORM.test(text)) return undefined;
+      const fixed = text.toUpperCase();
+      return HTTP_VERSION_FORM.test(fixed) ? { reason: "Cloudflare writes the version as HTTP/1.1 or HTTP/3", hint: `write '${fixed}'.` } : { reason: "Cloudflare writes the version as HTTP/1.1 or HTTP/3" };
     }
     case "path":
       // A request line's target is a path; only `OPTIONS *` has none.
