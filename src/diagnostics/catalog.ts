@@ -255,6 +255,7 @@ export const catalog = {
 
   BP380: { severity: "warning", summary: "Deprecated field", message: (detail: string) => detail },
   BP381: { severity: "error", summary: "Field absent in the Worker", message: (detail: string) => detail },
+  BP382: { severity: "warning", summary: "Comparison that never matches", message: (detail: string) => `This part of the expression never matches: ${detail}` },
 
   // BP4xx — compiling for Cloudflare
   BP401: {

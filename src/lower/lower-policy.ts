@@ -6,7 +6,7 @@ import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
 import type { Action, OriginHeaderIR, PolicyIR, RiskIntelligenceIR, RuleIR, Stage } from "../model/policy-ir.js";
 import type { RawPolicy, RawRule, RawSet, RawSetItem } from "../model/raw-policy.js";
 import type { Expr } from "../rules/ast.js";
-import { checkExpression } from "../rules/check-expression.js";
+import { caseWarnings, checkExpression } from "../rules/check-expression.js";
 import { checkListReferences, listsUnreadInWorker, type KnownLists } from "../rules/check-list-references.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
@@ -250,6 +250,9 @@ function lowerRawExpression(text: string, path: ValuePath, ctx: WhenContext, lis
   if (listProblems.length > 0) return undefined;
   for (const warning of fieldWarnings(parsed.expr)) {
     ctx.diagnostics.push(makeDiagnostic("BP380", locateInString(ctx.source, path, warning.start, warning.end), warning.message));
+  }
+  for (const warning of caseWarnings(parsed.expr)) {
+    ctx.diagnostics.push(makeDiagnostic("BP382", locateInString(ctx.source, path, warning.start, warning.end), warning.message));
   }
   for (const name of workerFieldsOf(parsed.expr)) ctx.workerFields.add(name);
   return parsed.expr;

@@ -284,7 +284,8 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
           report(errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
           return undefined;
         }
-        const problem = formatProblem(valueFormatOf(node.left), literal.value, false);
+        const format = valueFormatOf(node.left);
+        const problem = isCaseFormat(format) ? undefined : formatProblem(format, literal.value, false);
         if (problem !== undefined) {
           report(errors, right, `${describe(node.left)} never equals '${literal.value}': ${problem}.`);
           return undefined;
@@ -327,11 +328,6 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
           report(errors, right, `Invalid ${what}: ${compiled.reason}.`);
           return undefined;
         }
-        const caseMisfit = caseProblem(node.op, node.left, literal.value);
-        if (caseMisfit !== undefined) {
-          report(errors, right, `${describe(node.left)} never contains '${literal.value}': ${caseMisfit}.`);
-          return undefined;
-        }
         break;
       }
     }
@@ -356,7 +352,7 @@ function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[])
     let ok = true;
     const format = valueFormatOf(node.left);
     for (const item of node.items) {
-      const value = item.type === "int_range" ? undefined : item.value;
+      const value = item.type === "int_range" || isCaseFormat(format) ? undefined : item.value;
       const misfit = value === undefined ? undefined : formatProblem(format, value, true);
       const problem = setItemProblem(left.type, item) ?? (misfit && `{left} never equals '${value}': ${misfit}.`);
       if (problem !== undefined) {
@@ -614,14 +610,56 @@ function formatProblem(format: ValueFormat | RulesValueFormat | undefined, value
   return problem.hint === undefined ? problem.reason : `${problem.reason}; ${problem.hint.replace(/\.$/, "")}`;
 }
 
+function isCaseFormat(format: ValueFormat | RulesValueFormat | undefined): boolean {
+  return format === "lowercase" || format === "uppercase";
+}
+
 /**
- * Why a substring or a case-sensitive pattern can never match what lower()/upper() return (a
- * `wildcard` ignores case, a regex may mean a class): the same check as for `eq`, for `contains`.
+ * Comparisons of what lower()/upper() return with text in the other case, which can never match:
+ * `eq`, `ne`, set items, `contains` and `strict wildcard` (a `wildcard` ignores case, and a regex
+ * may mean a class). Warnings, not errors: the rule runs as written in Cloudflare and its other
+ * parts still match (published rules hold such slips), so it is reported, never refused.
  */
-function caseProblem(op: string, left: Expr, value: string): string | undefined {
-  const format = valueFormatOf(left);
-  if ((op !== "contains" && op !== "strict wildcard") || (format !== "lowercase" && format !== "uppercase")) return undefined;
-  return formatProblem(format, value, false);
+export function caseWarnings(expr: Expr): RulesError[] {
+  const warnings: RulesError[] = [];
+  const visit = (node: Expr): void => {
+    switch (node.kind) {
+      case "compare": {
+        const format = valueFormatOf(node.left);
+        const literal = node.right.kind === "literal" ? node.right.literal : undefined;
+        const checked = node.op === "eq" || node.op === "ne" || node.op === "contains" || node.op === "strict wildcard";
+        if (isCaseFormat(format) && checked && literal?.type === "string") {
+          const problem = formatProblem(format, literal.value, false);
+          const verb = node.op === "eq" || node.op === "ne" ? "equals" : "contains";
+          if (problem !== undefined) report(warnings, node.right, `${describe(node.left)} never ${verb} '${literal.value}': ${problem}.`);
+        }
+        return visit(node.left);
+      }
+      case "in": {
+        const format = valueFormatOf(node.left);
+        for (const item of node.items) {
+          if (item.type !== "string") continue;
+          const problem = isCaseFormat(format) ? formatProblem(format, item.value, true) : undefined;
+          if (problem !== undefined) warnings.push({ message: `${describe(node.left)} never equals '${item.value}': ${problem}.`, ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
+        }
+        return visit(node.left);
+      }
+      case "in_list":
+        return visit(node.left);
+      case "not":
+        return visit(node.operand);
+      case "logical":
+      case "call":
+        for (const operand of node.kind === "logical" ? node.operands : node.args) visit(operand);
+        return;
+      case "index":
+        return visit(node.base);
+      default:
+        return;
+    }
+  };
+  visit(expr);
+  return warnings;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkExpression } from "../../src/rules/check-expression.js";
+import { caseWarnings, checkExpression } from "../../src/rules/check-expression.js";
 import { valueProblem } from "../../src/rules/field-values.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 
@@ -10,6 +10,33 @@ function firstError(text: string): { message: string; at: string } | undefined {
   const [error] = checkExpression(parsed.expr, { tier: "enterprise", context: "filter", allowWorkerFields: false });
   return error === undefined ? undefined : { message: error.message, at: text.slice(error.start, error.end) };
 }
+
+describe("what lower()/upper() return compared with text in the other case", () => {
+  // Found in a real rule (Dimasware/Cloudflare-WAF-Rules): Cloudflare runs it, and its other parts
+  // still match, so the dead part is a warning (BP382 when lowered), never a refusal.
+  it.each([
+    ['lower(http.user_agent) contains "Apache-HttpClient"', '"Apache-HttpClient"', "'lower(…)' never contains 'Apache-HttpClient': lower() gives lowercase text; write 'apache-httpclient'"],
+    ['upper(http.request.uri.query) eq "a"', '"a"', "upper() gives uppercase text; write 'A'"],
+    ['lower(http.host) strict wildcard "*.Example.com"', '"*.Example.com"', "write '*.example.com'"],
+    ['http.host eq "x" or lower(http.host) in {"a" "B"}', '"B"', "never equals 'B'"],
+  ])("%s is a warning, not an error", (text, at, fragment) => {
+    expect(firstError(text)).toBeUndefined();
+    const parsed = parseExpression(text);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const warnings = caseWarnings(parsed.expr).map((w) => ({ message: w.message, at: text.slice(w.start, w.end) }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.at).toBe(at);
+    expect(warnings[0]?.message).toContain(fragment);
+  });
+
+  it("says nothing of text in the right case, a case-insensitive wildcard or a regex", () => {
+    for (const text of ['lower(http.user_agent) contains "curl"', 'lower(http.host) wildcard "*.Example.com"', 'upper(http.request.uri.query) matches "\\S+"', 'lower(http.host) in {"a" "b"}']) {
+      const parsed = parseExpression(text);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(caseWarnings(parsed.expr), text).toEqual([]);
+    }
+  });
+});
 
 describe("values of rules-only fields are checked against Cloudflare's documented forms", () => {
   // [expression, the value pointed at, a fragment of the message]
@@ -31,11 +58,6 @@ describe("values of rules-only fields are checked against Cloudflare's documente
     ['ip.src.subdivision_1_iso_code eq "gb-eng"', '"gb-eng"', "write 'GB-ENG'"],
     ['ip.src.subdivision_2_iso_code eq "England"', '"England"', "ISO 3166-2 code"],
     ["cf.edge.server_port eq 70000", "70000", "a port is an integer from 1 to 65535"],
-    // What lower()/upper() return has one case: found in a real rule (Dimasware/Cloudflare-WAF-Rules).
-    ['lower(http.user_agent) contains "Apache-HttpClient"', '"Apache-HttpClient"', "'lower(…)' never contains 'Apache-HttpClient': lower() gives lowercase text; write 'apache-httpclient'"],
-    ['upper(http.request.uri.query) eq "a"', '"a"', "upper() gives uppercase text; write 'A'"],
-    ['lower(http.host) strict wildcard "*.Example.com"', '"*.Example.com"', "write '*.example.com'"],
-    ['lower(http.host) in {"a" "B"}', '"B"', "never equals 'B'"],
     // A Bool field is a condition by itself: compared with a string it is refused, with the fix.
     ['ssl eq "on"', "ssl", "Field 'ssl' is Bool: use it as a condition by itself"],
     ['cf.client.bot eq "true"', "cf.client.bot", "Field 'cf.client.bot' is Bool"],

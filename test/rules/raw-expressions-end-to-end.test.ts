@@ -35,6 +35,23 @@ describe("raw expressions in a project", () => {
     expect(result.stdout + result.stderr).toMatch(/p\.yaml:9:18 - warning BP380/);
   });
 
+  it("validate warns, at the value, of a comparison lower() makes dead, and still accepts the rule", async () => {
+    const policy = `version: 1
+policy: p
+zones: [z]
+rules:
+  - id: clients
+    expression: 'lower(http.user_agent) contains "curl" or lower(http.user_agent) contains "Apache-HttpClient"'
+    action: block
+`;
+    const dir = makeProject({ "policies/p.yaml": policy });
+    const result = await cli(["validate", "--dir", dir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toMatch(
+      /p\.yaml:6:92 - warning BP382: This part of the expression never matches: 'lower\(…\)' never contains 'Apache-HttpClient': lower\(\) gives lowercase text; write 'apache-httpclient'\./,
+    );
+  });
+
   it("test decides a header-map rule on requests that carry headers", async () => {
     const dir = makeProject({ "policies/p.yaml": POLICY, "policies/p.test.yaml": TESTS });
     const result = await cli(["test", "--dir", dir]);
