@@ -3,6 +3,7 @@ import { compileRegex } from "./compile-regex.js";
 import { compileWildcard } from "./compile-wildcard.js";
 import { FIELD_NAMES, lookupField, type FieldInfo, type FieldType } from "./field-catalog.js";
 import { valueFormatOf, valueProblem, type RulesValueFormat, type ValueFormat } from "./field-values.js";
+import { walkExpression } from "./walk-expression.js";
 import { parseCidr, parseIpAddress } from "./ip-address.js";
 import { MAX_NESTING_DEPTH } from "./parse-expression.js";
 import type { RulesError } from "./rules-error.js";
@@ -622,43 +623,25 @@ function isCaseFormat(format: ValueFormat | RulesValueFormat | undefined): boole
  */
 export function caseWarnings(expr: Expr): RulesError[] {
   const warnings: RulesError[] = [];
-  const visit = (node: Expr): void => {
-    switch (node.kind) {
-      case "compare": {
-        const format = valueFormatOf(node.left);
-        const literal = node.right.kind === "literal" ? node.right.literal : undefined;
-        const checked = node.op === "eq" || node.op === "ne" || node.op === "contains" || node.op === "strict wildcard";
-        if (isCaseFormat(format) && checked && literal?.type === "string") {
-          const problem = formatProblem(format, literal.value, false);
-          const verb = node.op === "eq" || node.op === "ne" ? "equals" : "contains";
-          if (problem !== undefined) report(warnings, node.right, `${describe(node.left)} never ${verb} '${literal.value}': ${problem}.`);
-        }
-        return visit(node.left);
+  walkExpression(expr, (node) => {
+    if (node.kind === "compare") {
+      const format = valueFormatOf(node.left);
+      const literal = node.right.kind === "literal" ? node.right.literal : undefined;
+      const checked = node.op === "eq" || node.op === "ne" || node.op === "contains" || node.op === "strict wildcard";
+      if (!isCaseFormat(format) || !checked || literal?.type !== "string") return;
+      const problem = formatProblem(format, literal.value, false);
+      const verb = node.op === "eq" || node.op === "ne" ? "equals" : "contains";
+      if (problem !== undefined) report(warnings, node.right, `${describe(node.left)} never ${verb} '${literal.value}': ${problem}.`);
+    } else if (node.kind === "in") {
+      const format = valueFormatOf(node.left);
+      if (!isCaseFormat(format)) return;
+      for (const item of node.items) {
+        if (item.type !== "string") continue;
+        const problem = formatProblem(format, item.value, true);
+        if (problem !== undefined) warnings.push({ message: `${describe(node.left)} never equals '${item.value}': ${problem}.`, ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
       }
-      case "in": {
-        const format = valueFormatOf(node.left);
-        for (const item of node.items) {
-          if (item.type !== "string") continue;
-          const problem = isCaseFormat(format) ? formatProblem(format, item.value, true) : undefined;
-          if (problem !== undefined) warnings.push({ message: `${describe(node.left)} never equals '${item.value}': ${problem}.`, ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
-        }
-        return visit(node.left);
-      }
-      case "in_list":
-        return visit(node.left);
-      case "not":
-        return visit(node.operand);
-      case "logical":
-      case "call":
-        for (const operand of node.kind === "logical" ? node.operands : node.args) visit(operand);
-        return;
-      case "index":
-        return visit(node.base);
-      default:
-        return;
     }
-  };
-  visit(expr);
+  });
   return warnings;
 }
 
