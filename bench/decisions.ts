@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { compileProject } from "../src/compile/compile-project.js";
 import { compileZoneProgram, decideInOrder, type Decision } from "../src/evaluate/decide.js";
 import { requestFields } from "../src/evaluate/request-fields.js";
-import { requestLines, writeProject } from "./run.js";
+import { generalTally, parseOnly, requestLines, slotTally, writeProject } from "./run.js";
 
 const REQUESTS = Number(process.argv[2] ?? 100_000);
 const RUNS = 7;
@@ -28,41 +28,16 @@ const program = compileZoneProgram(plan);
 const slots = program.slots;
 if (slots === undefined) throw new Error("the bench zone has no slot program");
 
-function parseOnly(): number {
-  let fields = 0;
-  for (const line of lines) fields += Object.keys(JSON.parse(line) as object).length;
-  return fields;
-}
-
-function general(): Map<string, number> {
-  const tally = new Map<Decision["action"], number>();
-  for (const line of lines) {
-    const converted = requestFields(JSON.parse(line) as Record<string, unknown>);
-    if ("error" in converted) throw new Error(converted.error);
-    const action = decideInOrder(program, converted.fields).action;
-    tally.set(action, (tally.get(action) ?? 0) + 1);
-  }
-  return tally;
-}
-
-function fast(): Map<string, number> {
-  const counts = new Array<number>(slots!.outcomes.length).fill(0);
-  for (const line of lines) {
-    const error = slots!.readRequest(JSON.parse(line) as Record<string, unknown>);
-    if (error !== undefined) throw new Error(error);
-    counts[slots!.decide("edge")]! += 1;
-  }
-  const tally = new Map<string, number>();
-  counts.forEach((n, i) => tally.set(slots!.outcomes[i]!.action, (tally.get(slots!.outcomes[i]!.action) ?? 0) + n));
-  return tally;
-}
+const parse = () => parseOnly(lines);
+const general = () => generalTally(program, lines);
+const fast = () => slotTally(program, lines);
 
 const timed = (fn: () => unknown): number => {
   const start = performance.now();
   fn();
   return performance.now() - start;
 };
-const actions = [parseOnly, general, fast];
+const actions = [parse, general, fast];
 for (const action of actions) action();
 const times = actions.map((): number[] => []);
 for (let run = 0; run < RUNS; run++) {

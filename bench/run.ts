@@ -19,7 +19,7 @@ import { checkPolicies, compileProject } from "../src/compile/compile-project.js
 import { compileZone, MAX_EXPRESSION_LENGTH } from "../src/compile/compile-zone.js";
 import { packingMinimum } from "../src/compile/pack-set-items.js";
 import { readProjectFiles } from "../src/cli/read-project-files.js";
-import { compileZoneProgram, decideInOrder, ruleOf, type Decision } from "../src/evaluate/decide.js";
+import { compileZoneProgram, decideInOrder, ruleOf, type Decision, type ZoneProgram } from "../src/evaluate/decide.js";
 import { requestFields } from "../src/evaluate/request-fields.js";
 import { parseYaml } from "../src/load/parse-yaml.js";
 import type { PolicyIR } from "../src/model/policy-ir.js";
@@ -188,6 +188,40 @@ export function requestLines(values: ZoneValues, count: number): string[] {
   return lines;
 }
 
+/** The floor of the decisions figure: only parsing the request lines. */
+export function parseOnly(lines: readonly string[]): number {
+  let fields = 0;
+  for (const line of lines) fields += Object.keys(JSON.parse(line) as object).length;
+  return fields;
+}
+
+/** Decides each line on the zone's slot program (the fast path); a tally of actions. */
+export function slotTally(program: ZoneProgram, lines: readonly string[]): Map<Decision["action"], number> {
+  const slots = program.slots;
+  if (slots === undefined) throw new Error("the bench zone has no slot program");
+  const counts = new Array<number>(slots.outcomes.length).fill(0);
+  for (const line of lines) {
+    const error = slots.readRequest(JSON.parse(line) as Record<string, unknown>);
+    if (error !== undefined) throw new Error(error);
+    counts[slots.decide("edge")]! += 1;
+  }
+  const tally = new Map<Decision["action"], number>();
+  counts.forEach((n, i) => tally.set(slots.outcomes[i]!.action, (tally.get(slots.outcomes[i]!.action) ?? 0) + n));
+  return tally;
+}
+
+/** Decides each line with the general evaluator (requestFields + the decide loop); a tally of actions. */
+export function generalTally(program: ZoneProgram, lines: readonly string[]): Map<Decision["action"], number> {
+  const tally = new Map<Decision["action"], number>();
+  for (const line of lines) {
+    const converted = requestFields(JSON.parse(line) as Record<string, unknown>);
+    if ("error" in converted) throw new Error(converted.error);
+    const action = decideInOrder(program, converted.fields).action;
+    tally.set(action, (tally.get(action) ?? 0) + 1);
+  }
+  return tally;
+}
+
 /** A billion-laughs document: 9 levels of 9 aliases each (9^9 ≈ 387 million strings if expanded). */
 function aliasBomb(): string {
   const lines = ["version: 1", 'a0: &a0 ["lol"]'];
@@ -349,32 +383,9 @@ function main(): void {
     const program = compileZoneProgram(plan);
     const slots = program.slots!;
     const [floor, evaluation, general] = alternating([
-      () => {
-        let fields = 0;
-        for (const line of lines) fields += Object.keys(JSON.parse(line) as object).length;
-        return fields;
-      },
-      () => {
-        const counts = new Array<number>(slots.outcomes.length).fill(0);
-        for (const line of lines) {
-          const error = slots.readRequest(JSON.parse(line) as Record<string, unknown>);
-          if (error !== undefined) throw new Error(error);
-          counts[slots.decide("edge")]! += 1;
-        }
-        const tally = new Map<Decision["action"], number>();
-        counts.forEach((n, i) => tally.set(slots.outcomes[i]!.action, (tally.get(slots.outcomes[i]!.action) ?? 0) + n));
-        return tally;
-      },
-      () => {
-        const tally = new Map<Decision["action"], number>();
-        for (const line of lines) {
-          const converted = requestFields(JSON.parse(line) as Record<string, unknown>);
-          if ("error" in converted) throw new Error(converted.error);
-          const action = decideInOrder(program, converted.fields).action;
-          tally.set(action, (tally.get(action) ?? 0) + 1);
-        }
-        return tally;
-      },
+      () => parseOnly(lines),
+      () => slotTally(program, lines),
+      () => generalTally(program, lines),
     ] as const) as [Timed<number>, Timed<Map<Decision["action"], number>>, Timed<Map<Decision["action"], number>>];
     const tallies = (t: Map<string, number>) => JSON.stringify([...t].filter(([, n]) => n > 0).sort());
     if (tallies(evaluation.result) !== tallies(general.result)) throw new Error(`the slot program and the general evaluator disagree: ${tallies(evaluation.result)} vs ${tallies(general.result)}`);
