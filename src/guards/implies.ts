@@ -17,6 +17,7 @@ import { parseCidr, parseIpAddress, type IpRange } from "../rules/ip-address.js"
 import { expressionFields } from "../rules/expression-fields.js";
 import { lookupField } from "../rules/field-catalog.js";
 import { printExpression } from "../rules/print-expression.js";
+import { walkExpression } from "../rules/walk-expression.js";
 
 /** Combinations tried before falling back to splitting the formulas. */
 const BUDGET = 4096;
@@ -42,8 +43,8 @@ export interface PreparedCondition {
   conjuncts: Conjunct[];
   /** The keys of its atoms, when first needed. */
   atomKeys?: Set<string>;
-  /** Its own key (see atomKey), when first needed. */
-  key?: string;
+  /** See mayImply: computed when first needed. */
+  required?: number[];
 }
 
 const preparedCache = new WeakMap<Expr, PreparedCondition>();
@@ -60,13 +61,54 @@ export function prepareCondition(expr: Expr): PreparedCondition {
 
 /** `implies` over prepared conditions. */
 export function impliesPrepared(a: PreparedCondition, b: PreparedCondition): boolean {
-  // Equal texts read equal fields: the masks spare printing most conditions.
-  const same = a.expr.kind === b.expr.kind && sameMask(a.read, b.read) && (a.key ??= atomKey(a.expr)) === (b.key ??= atomKey(b.expr));
-  if (isConstant(b.expr, true) || isConstant(a.expr, false) || same) return true;
+  // Equal conditions read equal fields: the masks spare comparing most pairs.
+  const same = sameMask(a.read, b.read) && sameExpr(a.expr, b.expr);
+  if (isConstant(b.expr, true) || isConstant(a.expr, false) || same || coversConjuncts(a, b)) return true;
   // The proof below would stop at this same test first; asked first, it spares most pairs the
   // witnesses (both only ever answer "not proven", so their order changes no answer).
   if (missesPreparedConjunct(a, b) || refutedByWitness(a.expr, b.expr) || missesFreeConjunct(a.expr, b.expr)) return false;
   return provesImplication(a.expr, b.expr, { steps: 0 });
+}
+
+/**
+ * A necessary condition of `impliesPrepared(a, b)` that costs a few word operations, for the
+ * guards to ask of every pair of a zone's rules before the real question: `b` may be implied only
+ * if `a` reads every field on which one of `b`'s conjuncts alone tests (and some value of it makes
+ * that conjunct false). Otherwise the first quick test of `impliesPrepared` answers false anyway.
+ */
+export function mayImply(a: PreparedCondition, b: PreparedCondition): boolean {
+  const required = (b.required ??= requiredFields(b));
+  const read = a.read;
+  for (let i = 0; i < required.length; i++) if ((required[i]! & ~(read[i] ?? 0)) !== 0) return isConstant(a.expr, false);
+  return true;
+}
+
+/** A key equal for two conditions exactly when mayImply answers the same for them as `b`. */
+export function requiredKey(b: PreparedCondition): string {
+  return (b.required ??= requiredFields(b)).join(",");
+}
+
+/** The fields of a condition's falsifiable one-field conjuncts, as a bit mask. */
+function requiredFields(b: PreparedCondition): number[] {
+  const required: number[] = [];
+  for (const conjunct of b.conjuncts) {
+    if (!isOneField(conjunct.fields)) continue;
+    conjunct.falsifiable ??= isFalsifiable(conjunct.expr);
+    if (!conjunct.falsifiable) continue;
+    conjunct.fields.forEach((word, i) => (required[i] = (required[i] ?? 0) | word));
+  }
+  return Array.from(required, (word) => word ?? 0);
+}
+
+/** True when a field mask holds exactly one field. */
+function isOneField(mask: readonly number[]): boolean {
+  let count = 0;
+  for (const word of mask) {
+    if (word === 0) continue;
+    if ((word & (word - 1)) !== 0) return false;
+    count++;
+  }
+  return count === 1;
 }
 
 const FALSE: Expr = { kind: "constant", value: false };
@@ -148,18 +190,25 @@ function witnesses(condition: Expr): FieldValues[] {
   if (found !== undefined) return found;
   found = [];
   witnessCache.set(condition, found);
-  const atoms: Atoms = { keys: new Map(), exprs: [] };
-  toFormula(condition, atoms);
   const byField = new Map<string, { domain: Domain; atoms: Expr[] }>();
-  for (const expr of atoms.exprs) {
+  // Fields that functions and string operators read (`starts_with(path, "/a/")`, `path contains
+  // "b"`): their own constants are tried as values, and pairs of them joined.
+  const guessed = new Map<string, Set<string>>();
+  for (const expr of atomsOf(condition)) {
     const fit = decidableAtom(expr);
-    if (!fit) return found;
+    if (fit === undefined && !guessStrings(expr, guessed)) return found;
+    if (fit === undefined) continue;
     const group = byField.get(fit.field);
     if (group === undefined) byField.set(fit.field, { domain: fit.domain, atoms: [expr] });
     else if (group.domain !== fit.domain) return found;
     else group.atoms.push(expr);
   }
-  const fields = [...byField].map(([field, group]) => ({ field, samples: representatives(group.domain, group.atoms) }));
+  for (const field of guessed.keys()) {
+    const group = byField.get(field);
+    if (group === undefined) byField.set(field, { domain: "string", atoms: [] });
+    else if (group.domain !== "string") return found;
+  }
+  const fields = [...byField].map(([field, group]) => ({ field, samples: [...representatives(group.domain, group.atoms.map(fewItems)), ...joined(guessed.get(field))] }));
   const total = fields.reduce((product, { samples }) => product * samples.length, 1);
   const test = evaluatorOf(condition);
   // Every combination when there are few, in order; otherwise a fixed pseudo-random walk.
@@ -185,6 +234,69 @@ function witnesses(condition: Expr): FieldValues[] {
   return found;
 }
 
+/** The atoms of a condition, under its `and`, `or` and `not`s (the same atom may come twice). */
+function atomsOf(condition: Expr): Expr[] {
+  const atoms: Expr[] = [];
+  const visit = (expr: Expr): void => {
+    if (expr.kind === "logical") expr.operands.forEach(visit);
+    else if (expr.kind === "not") visit(expr.operand);
+    else if (expr.kind !== "constant") atoms.push(expr);
+  };
+  visit(condition);
+  return atoms;
+}
+
+/** Items of a set tried for witnesses: a witness needs a value in the set and one beside it, not every class. */
+const WITNESS_ITEMS = 3;
+
+/** An atom with its set cut to its first, middle and last items, for witnesses. */
+function fewItems(atom: Expr): Expr {
+  if (atom.kind !== "in" || atom.items.length <= WITNESS_ITEMS) return atom;
+  const items = atom.items;
+  return { ...atom, items: [items[0]!, items[items.length >> 1]!, items[items.length - 1]!] };
+}
+
+/** Constants of one field joined in pairs at most: a few dozen values. */
+const MAX_GUESSED = 6;
+
+/**
+ * Adds the string constants of an atom to `guessed`, under each field it reads, when every field
+ * it reads is a plain String field; false (nothing added) otherwise. Only for witnesses: any value
+ * tried is checked by the real evaluator, so a poor guess costs a refutation, never a false one.
+ */
+function guessStrings(atom: Expr, guessed: Map<string, Set<string>>): boolean {
+  const fields: string[] = [];
+  const constants: string[] = [];
+  let plain = true;
+  walkExpression(atom, (node) => {
+    if (node.kind === "field") {
+      if (node.index !== undefined || fieldType(node.name) !== "String") plain = false;
+      fields.push(node.name);
+    } else if (node.kind === "index" || node.kind === "in_list") {
+      plain = false;
+    } else if (node.kind === "literal" && node.literal.type === "string") {
+      constants.push(node.literal.value);
+    } else if (node.kind === "in") {
+      for (const item of node.items) if (item.type === "string") constants.push(item.value);
+    }
+  });
+  if (!plain || fields.length === 0) return false;
+  for (const field of fields) {
+    let values = guessed.get(field);
+    if (values === undefined) guessed.set(field, (values = new Set()));
+    for (const constant of constants) if (values.size < MAX_GUESSED) values.add(constant);
+  }
+  return true;
+}
+
+/** Each value, and each ordered pair of them joined (`"/api/" + ".php"`). */
+function joined(values: ReadonlySet<string> | undefined): string[] {
+  if (values === undefined) return [];
+  const all = [...values];
+  for (const x of values) for (const y of values) if (x !== y) all.push(x + y);
+  return all;
+}
+
 function provesImplication(a: Expr, b: Expr, work: { steps: number }): boolean {
   if (isConstant(b, true) || isConstant(a, false) || sameExpr(a, b)) return true;
   if (missesConjunct(a, b) || ++work.steps > MAX_STEPS) return false;
@@ -202,10 +314,48 @@ export function isAlwaysTrue(condition: Expr): boolean {
   return implies({ kind: "constant", value: true }, condition);
 }
 
-/** Structural equality, ignoring source spans. */
+/**
+ * Structural equality, ignoring source spans. It stops at the first difference, where comparing
+ * printed texts would print both first: costly for a set of 100,000 items.
+ */
 export function sameExpr(a: Expr, b: Expr): boolean {
-  // Kinds first: a key is the whole expression's text, costly for a set of 100,000 items.
-  return a.kind === b.kind && atomKey(a) === atomKey(b);
+  if (a === b) return true;
+  switch (a.kind) {
+    case "field":
+      return b.kind === "field" && a.name === b.name && a.index === b.index;
+    case "literal":
+      return b.kind === "literal" && a.literal.type === b.literal.type && a.literal.value === b.literal.value;
+    case "compare":
+      return b.kind === "compare" && a.op === b.op && sameExpr(a.left, b.left) && sameExpr(a.right, b.right);
+    case "in":
+      return b.kind === "in" && a.items.length === b.items.length && sameExpr(a.left, b.left) && a.items.every((item, i) => sameItem(item, b.items[i]!));
+    case "in_list":
+      return b.kind === "in_list" && a.list === b.list && sameExpr(a.left, b.left);
+    case "constant":
+      return b.kind === "constant" && a.value === b.value;
+    case "not":
+      return b.kind === "not" && sameExpr(a.operand, b.operand);
+    case "logical":
+      return b.kind === "logical" && a.op === b.op && sameList(a.operands, b.operands);
+    case "call":
+      return b.kind === "call" && a.name === b.name && sameList(a.args, b.args);
+    case "index":
+      return b.kind === "index" && sameExpr(a.base, b.base) && (typeof a.key === "object" ? typeof b.key === "object" && a.key.key === b.key.key : a.key === b.key);
+  }
+}
+
+function sameList(a: readonly Expr[], b: readonly Expr[]): boolean {
+  return a.length === b.length && a.every((x, i) => sameExpr(x, b[i]!));
+}
+
+function sameItem(a: SetItem, b: SetItem): boolean {
+  if (a.type === "int_range") return b.type === "int_range" && a.from === b.from && a.to === b.to;
+  return a.type === b.type && a.value === (b as { value: unknown }).value;
+}
+
+/** True when each conjunct of `b` is one of `a`'s: `x and y` implies `y` without a case analysis. */
+function coversConjuncts(a: PreparedCondition, b: PreparedCondition): boolean {
+  return b.conjuncts.every(({ expr }) => a.conjuncts.some((conjunct) => sameExpr(conjunct.expr, expr)));
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Expr } from "../rules/ast.js";
 import { listMembershipKey, type FieldValues } from "../rules/compile-evaluator.js";
 import { expressionFields } from "../rules/expression-fields.js";
 import { guardCodeList, isGuardCode, levelSeverity, readGuardSettings, type GuardCode, type GuardLevel } from "./guard-settings.js";
-import { implies, impliesPrepared, isAlwaysTrue, prepareCondition } from "./implies.js";
+import { implies, impliesPrepared, isAlwaysTrue, mayImply, prepareCondition, requiredKey, type PreparedCondition } from "./implies.js";
 
 /** What the guards read: the lowered policies, as written too (for sets), the stack and the date. */
 export interface GuardInput {
@@ -95,18 +95,36 @@ const MAX_PAIRS_PER_ZONE = 10_000;
 /** BP601: a rule every request of which an earlier rule that ends evaluation matches first. */
 function unreachableRules(rules: readonly ZoneRule[]): Finding[] {
   const findings: Finding[] = [];
-  let pairs = 0;
-  // Each condition prepared once, and each action looked at once, not once per pair.
+  // Each condition prepared once. The earlier rules that end evaluation are grouped by the fields
+  // they require (see mayImply), so a rule is compared only with the groups that may imply it, not
+  // with every rule before it: most pairs of a large zone are dismissed a group at a time.
   const prepared = rules.map(({ rule }) => prepareCondition(rule.condition));
-  const ends = rules.map(({ action }) => endsEvaluation(action));
-  rules.forEach(({ rule }, index) => {
+  const groups = new Map<string, { sample: PreparedCondition; ordinals: number[] }>();
+  /** The rules that end evaluation, in order: a pair's ordinal counts it against the budget. */
+  const ending: ZoneRule[] = [];
+  let pairs = 0;
+  rules.forEach((zoneRule, index) => {
+    const candidates: number[] = [];
+    for (const group of groups.values()) if (mayImply(prepared[index]!, group.sample)) candidates.push(...group.ordinals);
+    candidates.sort((x, y) => x - y);
     let by: ZoneRule | undefined;
-    for (let e = 0; e < index && by === undefined; e++) {
-      if (ends[e] && ++pairs <= MAX_PAIRS_PER_ZONE && impliesPrepared(prepared[index]!, prepared[e]!)) by = rules[e];
+    for (const ordinal of candidates) {
+      if (pairs + ordinal > MAX_PAIRS_PER_ZONE) break;
+      const earlier = ending[ordinal - 1]!;
+      if (impliesPrepared(prepared[index]!, prepareCondition(earlier.rule.condition))) {
+        by = earlier;
+        pairs += ordinal;
+        break;
+      }
     }
-    if (!by) return;
-    const diagnostic = withHint(makeDiagnostic("BP601", rule.source, rule.ref, by.rule.ref), "remove the rule, narrow the earlier one, or move this one before it.");
-    findings.push({ code: "BP601", diagnostic, rule: rule.ref });
+    if (by === undefined) pairs += ending.length;
+    else findings.push({ code: "BP601", diagnostic: withHint(makeDiagnostic("BP601", zoneRule.rule.source, zoneRule.rule.ref, by.rule.ref), "remove the rule, narrow the earlier one, or move this one before it."), rule: zoneRule.rule.ref });
+    if (!endsEvaluation(zoneRule.action)) return;
+    ending.push(zoneRule);
+    const key = requiredKey(prepared[index]!);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { sample: prepared[index]!, ordinals: [ending.length] });
+    else group.ordinals.push(ending.length);
   });
   return findings;
 }
@@ -166,16 +184,18 @@ function expiringItems(input: GuardInput): Finding[] {
   const horizon = new Date(input.now.getTime() + EXPIRY_WINDOW_DAYS * 86_400_000).toISOString().slice(0, 10);
   for (const { source, raw } of input.checked) {
     for (const [name, set] of Object.entries(raw.sets ?? {})) {
+      const expiring = set.items.flatMap((item, i) => (typeof item === "object" && item.expires !== undefined && item.expires >= today && item.expires <= horizon ? [{ value: item.value, expires: item.expires, i }] : []));
+      // Most sets have no item about to expire: their users are not looked for.
+      if (expiring.length === 0) continue;
       const users = (raw.rules ?? []).filter((rule) => rule.enabled !== false && rule.when !== undefined && referencesSet(rule.when, name));
-      set.items.forEach((item, i) => {
-        if (typeof item !== "object" || item.expires === undefined || item.expires < today || item.expires > horizon) return;
-        const days = Math.round((Date.parse(`${item.expires}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+      for (const { value, expires, i } of expiring) {
+        const days = Math.round((Date.parse(`${expires}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
         const at = locate(source, ["sets", name, "items", i, "expires"]);
         for (const rule of users) {
-          const diagnostic = makeDiagnostic("BP605", at, String(item.value), name, item.expires, days, `${raw.policy}/${rule.id}`);
+          const diagnostic = makeDiagnostic("BP605", at, String(value), name, expires, days, `${raw.policy}/${rule.id}`);
           findings.push({ code: "BP605", diagnostic: withHint(diagnostic, "renew the item with a later 'expires', or let it lapse on purpose."), rule: `${raw.policy}/${rule.id}` });
         }
-      });
+      }
     }
   }
   return findings;
