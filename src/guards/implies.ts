@@ -41,10 +41,10 @@ export interface PreparedCondition {
   read: number[];
   /** Its conjuncts (itself when it is not an `and`). */
   conjuncts: Conjunct[];
-  /** The keys of its atoms, when first needed. */
-  atomKeys?: Set<string>;
+  /** The keys of its atoms the cases treat as free (see freeAtomKeys), when first needed. */
+  freeKeys?: Set<string>;
   /** See mayImply: computed when first needed. */
-  required?: number[];
+  required?: Required;
 }
 
 const preparedCache = new WeakMap<Expr, PreparedCondition>();
@@ -70,45 +70,47 @@ export function impliesPrepared(a: PreparedCondition, b: PreparedCondition): boo
   return provesImplication(a.expr, b.expr, { steps: 0 });
 }
 
+/** What a condition `b` asks of any `a` that implies it (see mayImply). */
+interface Required {
+  /** The fields its conjuncts that are decidable atoms (or their negations) test, as a bit mask. */
+  fields: number[];
+  /** The keys of its conjuncts that are free atoms (or their negations). */
+  free: string[];
+}
+
 /**
  * A necessary condition of `impliesPrepared(a, b)` that costs a few word operations, for the
  * guards to ask of every pair of a zone's rules before the real question: `b` may be implied only
- * if `a` reads every field on which one of `b`'s conjuncts alone tests (and some value of it makes
- * that conjunct false). Otherwise the first quick test of `impliesPrepared` answers false anyway.
+ * if `a` reads every field one of `b`'s conjuncts tests as a decidable atom, and holds every free
+ * atom that is one of `b`'s conjuncts. Otherwise the first quick test of `impliesPrepared`
+ * (missesPreparedConjunct) answers false anyway.
  */
 export function mayImply(a: PreparedCondition, b: PreparedCondition): boolean {
-  const required = (b.required ??= requiredFields(b));
+  const required = (b.required ??= requiredOf(b));
   const read = a.read;
-  for (let i = 0; i < required.length; i++) if ((required[i]! & ~(read[i] ?? 0)) !== 0) return isConstant(a.expr, false);
-  return true;
+  const fields = required.fields;
+  for (let i = 0; i < fields.length; i++) if ((fields[i]! & ~(read[i] ?? 0)) !== 0) return isConstant(a.expr, false);
+  if (required.free.length === 0) return true;
+  const keys = (a.freeKeys ??= freeAtomKeys(a.expr));
+  return required.free.every((key) => keys.has(key)) || isConstant(a.expr, false);
 }
 
 /** A key equal for two conditions exactly when mayImply answers the same for them as `b`. */
 export function requiredKey(b: PreparedCondition): string {
-  return (b.required ??= requiredFields(b)).join(",");
+  const required = (b.required ??= requiredOf(b));
+  return `${required.fields.join(",")} ${JSON.stringify(required.free)}`;
 }
 
-/** The fields of a condition's falsifiable one-field conjuncts, as a bit mask. */
-function requiredFields(b: PreparedCondition): number[] {
-  const required: number[] = [];
+function requiredOf(b: PreparedCondition): Required {
+  const fields: number[] = [];
+  const free = new Set<string>();
   for (const conjunct of b.conjuncts) {
-    if (!isOneField(conjunct.fields)) continue;
-    conjunct.falsifiable ??= isFalsifiable(conjunct.expr);
-    if (!conjunct.falsifiable) continue;
-    conjunct.fields.forEach((word, i) => (required[i] = (required[i] ?? 0) | word));
+    if (conjunct.freeKey !== undefined) free.add(conjunct.freeKey);
+    const atom = conjunct.expr.kind === "not" ? conjunct.expr.operand : conjunct.expr;
+    // A decidable atom is falsifiable (isFalsifiable), and it reads one field.
+    if (decidableAtom(atom) !== undefined) conjunct.fields.forEach((word, i) => (fields[i] = (fields[i] ?? 0) | word));
   }
-  return Array.from(required, (word) => word ?? 0);
-}
-
-/** True when a field mask holds exactly one field. */
-function isOneField(mask: readonly number[]): boolean {
-  let count = 0;
-  for (const word of mask) {
-    if (word === 0) continue;
-    if ((word & (word - 1)) !== 0) return false;
-    count++;
-  }
-  return count === 1;
+  return { fields: Array.from(fields, (word) => word ?? 0), free: [...free].sort() };
 }
 
 const FALSE: Expr = { kind: "constant", value: false };
@@ -123,7 +125,8 @@ const satisfiableCache = new WeakMap<Expr, boolean>();
  * therefore proves nothing either.
  */
 function missesFreeConjunct(a: Expr, b: Expr): boolean {
-  const keys = atomKeysOf(a);
+  const prepared = prepareCondition(a);
+  const keys = (prepared.freeKeys ??= freeAtomKeys(a));
   for (const conjunct of prepareCondition(b).conjuncts) {
     conjunct.freeKeys ??= falsifiableFreeKeys(conjunct.expr);
     if (conjunct.freeKeys === false || conjunct.freeKeys.some((key) => keys.has(key))) continue;
@@ -208,7 +211,9 @@ function witnesses(condition: Expr): FieldValues[] {
     if (group === undefined) byField.set(field, { domain: "string", atoms: [] });
     else if (group.domain !== "string") return found;
   }
-  const fields = [...byField].map(([field, group]) => ({ field, samples: [...representatives(group.domain, group.atoms.map(fewItems)), ...joined(guessed.get(field))] }));
+  // The atoms' own values first and "absent" last: the first combinations tried then satisfy most
+  // conditions, which test fields for values rather than for absence.
+  const fields = [...byField].map(([field, group]) => ({ field, samples: [...representatives(group.domain, group.atoms.map(fewItems)).slice(1), ...joined(guessed.get(field)), undefined] }));
   const total = fields.reduce((product, { samples }) => product * samples.length, 1);
   const test = evaluatorOf(condition);
   // Every combination when there are few, in order; otherwise a fixed pseudo-random walk.
@@ -374,7 +379,7 @@ function missesConjunct(a: Expr, b: Expr): boolean {
 function missesPreparedConjunct(a: PreparedCondition, b: PreparedCondition): boolean {
   const read = a.read;
   for (const conjunct of b.conjuncts) {
-    if (conjunct.freeKey !== undefined && !(a.atomKeys ??= atomKeysOf(a.expr)).has(conjunct.freeKey)) return true;
+    if (conjunct.freeKey !== undefined && !(a.freeKeys ??= freeAtomKeys(a.expr)).has(conjunct.freeKey)) return true;
     if (conjunct.fields.length === 0 || !disjoint(conjunct.fields, read)) continue;
     conjunct.falsifiable ??= isFalsifiable(conjunct.expr);
     if (conjunct.falsifiable) return true;
@@ -449,18 +454,13 @@ function isAtom(expr: Expr): boolean {
   return expr.kind !== "logical" && expr.kind !== "not" && expr.kind !== "constant";
 }
 
-const atomKeysCache = new WeakMap<Expr, Set<string>>();
-
-/** The keys of every atom in a condition. */
-function atomKeysOf(expr: Expr): Set<string> {
-  let keys = atomKeysCache.get(expr);
-  if (keys === undefined) {
-    const atoms: Atoms = { keys: new Map(), exprs: [] };
-    toFormula(expr, atoms);
-    keys = new Set(atoms.keys.keys());
-    atomKeysCache.set(expr, keys);
-  }
-  return keys;
+/**
+ * The keys of a condition's atoms that the cases treat as free (not decidable by value): the only
+ * atoms the quick tests look up by key, and small ones (function calls), cheap to print unlike a
+ * set of 100,000 items.
+ */
+function freeAtomKeys(expr: Expr): Set<string> {
+  return new Set(atomsOf(expr).filter((atom) => decidableAtom(atom) === undefined).map(atomKey));
 }
 
 const evaluatorCache = new WeakMap<Expr, (fields: FieldValues) => boolean>();
