@@ -95,36 +95,43 @@ const MAX_PAIRS_PER_ZONE = 10_000;
 /** BP601: a rule every request of which an earlier rule that ends evaluation matches first. */
 function unreachableRules(rules: readonly ZoneRule[]): Finding[] {
   const findings: Finding[] = [];
-  // Each condition prepared once. The earlier rules that end evaluation are grouped by the fields
-  // they require (see mayImply), so a rule is compared only with the groups that may imply it, not
-  // with every rule before it: most pairs of a large zone are dismissed a group at a time.
+  // Each condition prepared once. The earlier rules that end evaluation are grouped by what they
+  // require of a rule that implies them (see mayImply), so a rule is compared only with the rules
+  // of the groups that may imply it: most pairs of a large zone are dismissed a group at a time.
   const prepared = rules.map(({ rule }) => prepareCondition(rule.condition));
-  const groups = new Map<string, { sample: PreparedCondition; ordinals: number[] }>();
-  /** The rules that end evaluation, in order: a pair's ordinal counts it against the budget. */
-  const ending: ZoneRule[] = [];
+  const groupOf = new Map<string, number>();
+  const samples: PreparedCondition[] = [];
+  /** The indexes of the rules that end evaluation, in order, and the group of each. */
+  const ending: number[] = [];
+  const endingGroup: number[] = [];
   let pairs = 0;
   rules.forEach((zoneRule, index) => {
-    const candidates: number[] = [];
-    for (const group of groups.values()) if (mayImply(prepared[index]!, group.sample)) candidates.push(...group.ordinals);
-    candidates.sort((x, y) => x - y);
-    let by: ZoneRule | undefined;
-    for (const ordinal of candidates) {
-      if (pairs + ordinal > MAX_PAIRS_PER_ZONE) break;
-      const earlier = ending[ordinal - 1]!;
-      if (impliesPrepared(prepared[index]!, prepareCondition(earlier.rule.condition))) {
-        by = earlier;
-        pairs += ordinal;
+    const a = prepared[index]!;
+    const possible = samples.map((sample) => mayImply(a, sample));
+    // The first rule that implies this one is reported; each earlier ending rule counts as a pair.
+    let by: number | undefined;
+    for (let e = 0; e < ending.length && pairs + e < MAX_PAIRS_PER_ZONE; e++) {
+      if (possible[endingGroup[e]!] && impliesPrepared(a, prepared[ending[e]!]!)) {
+        by = e;
         break;
       }
     }
-    if (by === undefined) pairs += ending.length;
-    else findings.push({ code: "BP601", diagnostic: withHint(makeDiagnostic("BP601", zoneRule.rule.source, zoneRule.rule.ref, by.rule.ref), "remove the rule, narrow the earlier one, or move this one before it."), rule: zoneRule.rule.ref });
+    pairs += by === undefined ? ending.length : by + 1;
+    if (by !== undefined) {
+      const earlier = rules[ending[by]!]!.rule;
+      const diagnostic = withHint(makeDiagnostic("BP601", zoneRule.rule.source, zoneRule.rule.ref, earlier.ref), "remove the rule, narrow the earlier one, or move this one before it.");
+      findings.push({ code: "BP601", diagnostic, rule: zoneRule.rule.ref });
+    }
     if (!endsEvaluation(zoneRule.action)) return;
-    ending.push(zoneRule);
-    const key = requiredKey(prepared[index]!);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { sample: prepared[index]!, ordinals: [ending.length] });
-    else group.ordinals.push(ending.length);
+    const key = requiredKey(a);
+    let group = groupOf.get(key);
+    if (group === undefined) {
+      group = samples.length;
+      groupOf.set(key, group);
+      samples.push(a);
+    }
+    ending.push(index);
+    endingGroup.push(group);
   });
   return findings;
 }
