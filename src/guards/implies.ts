@@ -171,45 +171,66 @@ const MAX_TRIED = 64;
  * would meet the same request's classes.
  */
 function refutedByWitness(a: Expr, b: Expr): boolean {
-  const found = witnesses(a);
-  if (found.length === 0) return false;
-  const test = evaluatorOf(b);
   try {
-    return found.some((request) => !test(request));
+    // Witnesses are searched for one at a time: most pairs are refuted by the first.
+    for (let i = 0; i < MAX_WITNESSES; i++) {
+      const request = witness(a, i);
+      if (request === undefined) return false;
+      if (!evaluatorOf(b)(request)) return true;
+    }
   } catch {
-    return false;
+    // An evaluator that fails on a request refutes nothing.
   }
+  return false;
 }
 
-const witnessCache = new WeakMap<Expr, FieldValues[]>();
+/** The witnesses of a condition found so far, and the search for more while it lasts. */
+interface Witnesses {
+  found: FieldValues[];
+  search?: Iterator<FieldValues>;
+}
+
+const witnessCache = new WeakMap<Expr, Witnesses>();
+
+/** The `index`-th witness of a condition (see searchWitnesses), found when first asked for. */
+function witness(condition: Expr, index: number): FieldValues | undefined {
+  let witnesses = witnessCache.get(condition);
+  if (witnesses === undefined) {
+    witnesses = { found: [], search: searchWitnesses(condition) };
+    witnessCache.set(condition, witnesses);
+  }
+  while (witnesses.found.length <= index && witnesses.search !== undefined) {
+    const next = witnesses.search.next();
+    if (next.done === true) witnesses.search = undefined;
+    else witnesses.found.push(next.value);
+  }
+  return witnesses.found[index];
+}
 
 /**
- * Up to MAX_WITNESSES requests that satisfy `condition`, each field set to one of the
- * representative values of the condition's own atoms on it (or absent). None when an atom is not
- * decided by value (a function call, a map key): a request could not be built for it.
+ * Up to MAX_WITNESSES requests that satisfy `condition`, one at a time, each field set to one of
+ * the representative values of the condition's own atoms on it (or absent); a String field that
+ * functions read also takes their constants. None when an atom reads something else (a map key, a
+ * function of another type): a request could not be built for it.
  */
-function witnesses(condition: Expr): FieldValues[] {
-  let found = witnessCache.get(condition);
-  if (found !== undefined) return found;
-  found = [];
-  witnessCache.set(condition, found);
+function* searchWitnesses(condition: Expr): Generator<FieldValues, void> {
   const byField = new Map<string, { domain: Domain; atoms: Expr[] }>();
   // Fields that functions and string operators read (`starts_with(path, "/a/")`, `path contains
   // "b"`): their own constants are tried as values, and pairs of them joined.
   const guessed = new Map<string, Set<string>>();
   for (const expr of atomsOf(condition)) {
     const fit = decidableAtom(expr);
-    if (fit === undefined && !guessStrings(expr, guessed)) return found;
+    if (fit === undefined && !guessStrings(expr, guessed)) return;
     if (fit === undefined) continue;
     const group = byField.get(fit.field);
     if (group === undefined) byField.set(fit.field, { domain: fit.domain, atoms: [expr] });
-    else if (group.domain !== fit.domain) return found;
+    else if (group.domain !== fit.domain) return;
     else group.atoms.push(expr);
   }
   for (const field of guessed.keys()) {
     const group = byField.get(field);
     if (group === undefined) byField.set(field, { domain: "string", atoms: [] });
-    else if (group.domain !== "string") return found;
+    else if (group.domain !== "string") return;
   }
   // The atoms' own values first and "absent" last: the first combinations tried then satisfy most
   // conditions, which test fields for values rather than for absence.
@@ -222,7 +243,8 @@ function witnesses(condition: Expr): FieldValues[] {
     if (total > MAX_TRIED) seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
     return (total > MAX_TRIED ? seed : rest) % length;
   };
-  for (let index = 0; index < Math.min(total, MAX_TRIED) && found.length < MAX_WITNESSES; index++) {
+  let found = 0;
+  for (let index = 0; index < Math.min(total, MAX_TRIED) && found < MAX_WITNESSES; index++) {
     const request: FieldValues = {};
     let rest = index;
     for (const { field, samples } of fields) {
@@ -230,13 +252,16 @@ function witnesses(condition: Expr): FieldValues[] {
       rest = Math.floor(rest / samples.length);
       if (value !== undefined) request[field] = value;
     }
+    let satisfied: boolean;
     try {
-      if (test(request)) found.push(request);
+      satisfied = test(request);
     } catch {
-      return found;
+      return;
     }
+    if (!satisfied) continue;
+    found++;
+    yield request;
   }
-  return found;
 }
 
 /** The atoms of a condition, under its `and`, `or` and `not`s (the same atom may come twice). */
