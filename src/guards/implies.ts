@@ -44,7 +44,7 @@ export interface PreparedCondition {
   /** The keys of its atoms the cases treat as free (see freeAtomKeys), when first needed. */
   freeKeys?: Set<string>;
   /** See mayImply: computed when first needed. */
-  required?: Required;
+  required?: number[];
 }
 
 const preparedCache = new WeakMap<Expr, PreparedCondition>();
@@ -61,56 +61,44 @@ export function prepareCondition(expr: Expr): PreparedCondition {
 
 /** `implies` over prepared conditions. */
 export function impliesPrepared(a: PreparedCondition, b: PreparedCondition): boolean {
-  // Equal conditions read equal fields: the masks spare comparing most pairs.
-  const same = sameMask(a.read, b.read) && sameExpr(a.expr, b.expr);
-  if (isConstant(b.expr, true) || isConstant(a.expr, false) || same || coversConjuncts(a, b)) return true;
+  if (isConstant(b.expr, true) || isConstant(a.expr, false)) return true;
   // The proof below would stop at this same test first; asked first, it spares most pairs the
-  // witnesses (both only ever answer "not proven", so their order changes no answer).
-  if (missesPreparedConjunct(a, b) || refutedByWitness(a.expr, b.expr) || missesFreeConjunct(a.expr, b.expr)) return false;
+  // rest. It never dismisses a pair the next two tests prove, which read no other fields.
+  if (missesPreparedConjunct(a, b)) return false;
+  // Equal conditions read equal fields: the masks spare comparing most pairs.
+  if ((sameMask(a.read, b.read) && sameExpr(a.expr, b.expr)) || coversConjuncts(a, b)) return true;
+  // Both only ever answer "not proven", so their order changes no answer.
+  if (refutedByWitness(a.expr, b.expr) || missesFreeConjunct(a.expr, b.expr)) return false;
   return provesImplication(a.expr, b.expr, { steps: 0 });
-}
-
-/** What a condition `b` asks of any `a` that implies it (see mayImply). */
-interface Required {
-  /** The fields its conjuncts that are decidable atoms (or their negations) test, as a bit mask. */
-  fields: number[];
-  /** The keys of its conjuncts that are free atoms (or their negations). */
-  free: string[];
 }
 
 /**
  * A necessary condition of `impliesPrepared(a, b)` that costs a few word operations, for the
  * guards to ask of every pair of a zone's rules before the real question: `b` may be implied only
- * if `a` reads every field one of `b`'s conjuncts tests as a decidable atom, and holds every free
- * atom that is one of `b`'s conjuncts. Otherwise the first quick test of `impliesPrepared`
- * (missesPreparedConjunct) answers false anyway.
+ * if `a` reads every field one of `b`'s conjuncts tests as a decidable atom (or its negation).
+ * Otherwise the first quick test of `impliesPrepared` (missesPreparedConjunct) answers false anyway.
  */
 export function mayImply(a: PreparedCondition, b: PreparedCondition): boolean {
-  const required = (b.required ??= requiredOf(b));
+  const required = (b.required ??= requiredFields(b));
   const read = a.read;
-  const fields = required.fields;
-  for (let i = 0; i < fields.length; i++) if ((fields[i]! & ~(read[i] ?? 0)) !== 0) return isConstant(a.expr, false);
-  if (required.free.length === 0) return true;
-  const keys = (a.freeKeys ??= freeAtomKeys(a.expr));
-  return required.free.every((key) => keys.has(key)) || isConstant(a.expr, false);
+  for (let i = 0; i < required.length; i++) if ((required[i]! & ~(read[i] ?? 0)) !== 0) return isConstant(a.expr, false);
+  return true;
 }
 
 /** A key equal for two conditions exactly when mayImply answers the same for them as `b`. */
 export function requiredKey(b: PreparedCondition): string {
-  const required = (b.required ??= requiredOf(b));
-  return `${required.fields.join(",")} ${JSON.stringify(required.free)}`;
+  return (b.required ??= requiredFields(b)).join(",");
 }
 
-function requiredOf(b: PreparedCondition): Required {
+/** The fields that `b`'s conjuncts that are decidable atoms (or their negations) test, as a bit mask. */
+function requiredFields(b: PreparedCondition): number[] {
   const fields: number[] = [];
-  const free = new Set<string>();
   for (const conjunct of b.conjuncts) {
-    if (conjunct.freeKey !== undefined) free.add(conjunct.freeKey);
     const atom = conjunct.expr.kind === "not" ? conjunct.expr.operand : conjunct.expr;
-    // A decidable atom is falsifiable (isFalsifiable), and it reads one field.
+    // A decidable atom is falsifiable (see isFalsifiable), and it reads one field.
     if (decidableAtom(atom) !== undefined) conjunct.fields.forEach((word, i) => (fields[i] = (fields[i] ?? 0) | word));
   }
-  return { fields: Array.from(fields, (word) => word ?? 0), free: [...free].sort() };
+  return Array.from(fields, (word) => word ?? 0);
 }
 
 const FALSE: Expr = { kind: "constant", value: false };
@@ -341,8 +329,11 @@ function provesImplication(a: Expr, b: Expr, work: { steps: number }): boolean {
 
 /** True only when the condition holds for every request. */
 export function isAlwaysTrue(condition: Expr): boolean {
-  return implies({ kind: "constant", value: true }, condition);
+  return implies(TRUE, condition);
 }
+
+/** One `true` for every isAlwaysTrue: what is worked out about it is kept (prepareCondition). */
+const TRUE: Expr = { kind: "constant", value: true };
 
 /**
  * Structural equality, ignoring source spans. It stops at the first difference, where comparing
