@@ -107,15 +107,17 @@ export function compileZone(zone: StackZone, policies: readonly PolicyIR[], stac
  */
 function emitEdgeRule(rule: RuleIR, mode: Mode, diagnostics: Diagnostic[]): RulesetRule[] {
   const action = observedAction(rule.action, mode);
-  const whole = printExpression(rule.condition);
   // An adopted rule keeps the ref Cloudflare knows it by; the description still names the policy rule.
   const ref = rule.cloudflareRef?.ref ?? rule.ref;
-  if (whole.length <= MAX_EXPRESSION_LENGTH) return [rulesetRule(rule, action, whole, ref, rule.ref)];
-
   const split = findSplittableSet(rule.condition);
+  // A set whose items alone are too long is split without printing the whole rule first.
+  if (split === undefined || shortestText(split.items) <= MAX_EXPRESSION_LENGTH) {
+    const whole = printExpression(rule.condition);
+    if (whole.length <= MAX_EXPRESSION_LENGTH) return [rulesetRule(rule, action, whole, ref, rule.ref)];
+  }
   const parts = split && splitSet(rule.condition, split);
   if (!parts) {
-    diagnostics.push(makeDiagnostic("BP404", rule.source, whole.length));
+    diagnostics.push(makeDiagnostic("BP404", rule.source, printExpression(rule.condition).length));
     return [];
   }
   return parts.map(({ name, expression }) => rulesetRule(rule, action, expression, `${ref}#${name}`, `${rule.ref} (part ${name})`));
@@ -147,6 +149,13 @@ function actionParameters(rule: RuleIR, action: Action): ActionParameters | unde
     return parameters;
   }
   return undefined;
+}
+
+/** At most the length of a set's items printed (`"a" "b"`): escapes and ranges only add. */
+function shortestText(items: readonly SetItem[]): number {
+  let length = items.length - 1;
+  for (const item of items) length += item.type === "string" ? item.value.length + 2 : item.type === "int_range" ? 4 : item.type === "int" ? 1 : item.value.length;
+  return length;
 }
 
 /** The `in` set a rule can be split on: the condition itself, or the largest set it ANDs with. */
