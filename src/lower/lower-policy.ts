@@ -102,14 +102,13 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
       const value = isObject ? item.value : item;
       const text = String(value);
       let dropped: Diagnostic | undefined = setItemProblem(set.type, value, text, source, itemPath, i);
+      const distinct = seen.size;
       if (dropped) invalid++;
-      else if (seen.has(text)) dropped = makeDiagnostic("BP322", locate(source, itemPath(i)), text, name);
-      else {
-        seen.add(text);
-        if (isObject && item.expires !== undefined && item.expires < today) {
-          expired++;
-          dropped = makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), text, item.expires);
-        }
+      // One hash lookup per item: the set grows unless the value was seen before.
+      else if (seen.add(text).size === distinct) dropped = makeDiagnostic("BP322", locate(source, itemPath(i)), text, name);
+      else if (isObject && item.expires !== undefined && item.expires < today) {
+        expired++;
+        dropped = makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), text, item.expires);
       }
       if (dropped) {
         diagnostics.push(dropped);

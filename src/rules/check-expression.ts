@@ -401,7 +401,10 @@ function checkMembership(ctx: Checking, node: Extract<Expr, { kind: "in" | "in_l
   let ok = true;
   const format = valueFormatOf(node.left);
   const checksFormat = format !== undefined && !isCaseFormat(format);
+  // The common IPv4 item is well formed for an Ip value and for the `ip` format at once: one scan.
+  const ipFast = left.type === "Ip" && (format === "ip" || format === undefined);
   for (const item of node.items) {
+    if (ipFast && (item.type === "ip" || item.type === "cidr") && ipv4Form(item.value) === item.type) continue;
     let problem = setItemProblem(left.type, item);
     if (problem === undefined && checksFormat && item.type !== "int_range") {
       const misfit = formatProblem(format, item.value, true);
