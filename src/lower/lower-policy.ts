@@ -90,6 +90,7 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
     const declared = set.items;
     // Located only when reported: a large set's items are mostly fine.
     const itemPath = (i: number): ValuePath => (typeof declared[i] === "object" ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i]);
+    const locateItem = (i: number): Location => locate(source, itemPath(i));
     const values: Array<string | number> = [];
     // Positions are kept only once an item is dropped; until then a value's index is its item's.
     let positions: number[] | undefined;
@@ -101,11 +102,11 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
       const isObject = typeof item === "object";
       const value = isObject ? item.value : item;
       const text = String(value);
-      let dropped: Diagnostic | undefined = setItemProblem(set.type, value, text, source, itemPath, i);
+      let dropped: Diagnostic | undefined = setItemProblem(set.type, value, text, locateItem, i);
       const distinct = seen.size;
       if (dropped) invalid++;
       // One hash lookup per item: the set grows unless the value was seen before.
-      else if (seen.add(text).size === distinct) dropped = makeDiagnostic("BP322", locate(source, itemPath(i)), text, name);
+      else if (seen.add(text).size === distinct) dropped = makeDiagnostic("BP322", locateItem(i), text, name);
       else if (isObject && item.expires !== undefined && item.expires < today) {
         expired++;
         dropped = makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), text, item.expires);
@@ -124,23 +125,26 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
   return sets;
 }
 
-/** Checks an item of a typed set with the Rules-language validators; `string` items are checked where used. */
-function setItemProblem(type: RawSet["type"], value: string | number, text: string, source: YamlSource, path: (i: number) => ValuePath, i: number): Diagnostic | undefined {
+/**
+ * Checks item `i` of a typed set with the Rules-language validators; `string` items are checked
+ * where used. `at` locates the item, only for a problem (no closure is made per item).
+ */
+function setItemProblem(type: RawSet["type"], value: string | number, text: string, at: (i: number) => Location, i: number): Diagnostic | undefined {
   switch (type) {
     case "ja3": {
       const problem = valueProblem("ja3", text);
-      return problem && withHint(makeDiagnostic("BP305", locate(source, path(i)), text), problem.hint);
+      return problem && withHint(makeDiagnostic("BP305", at(i), text), problem.hint);
     }
     case "ja4": {
       const problem = valueProblem("ja4", text);
-      return problem && withHint(makeDiagnostic("BP306", locate(source, path(i)), text, problem.reason), problem.hint);
+      return problem && withHint(makeDiagnostic("BP306", at(i), text, problem.reason), problem.hint);
     }
     case "ip": {
       const problem = ipProblem(text, true);
-      return problem && withHint(makeDiagnostic("BP307", locate(source, path(i)), text, problem.reason), problem.hint);
+      return problem && withHint(makeDiagnostic("BP307", at(i), text, problem.reason), problem.hint);
     }
     case "asn":
-      return valueProblem("asn", value) ? makeDiagnostic("BP323", locate(source, path(i)), text) : undefined;
+      return valueProblem("asn", value) ? makeDiagnostic("BP323", at(i), text) : undefined;
     default:
       return undefined;
   }
