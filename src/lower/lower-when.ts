@@ -432,7 +432,11 @@ function isSetReference(value: unknown): value is string {
   return typeof value === "string" && value.startsWith("$");
 }
 
+/** Lists up to this long are deduplicated by comparing items, without building a key per item. */
+const SHORT_LIST = 16;
+
 function dedupeItems(items: SetItem[]): SetItem[] {
+  if (items.length <= SHORT_LIST) return items.filter((item, i) => !occursBefore(items, i, item));
   const seen = new Set<string>();
   return items.filter((item) => {
     // Not JSON.stringify: a set of 100,000 items is deduplicated on every compile.
@@ -441,6 +445,17 @@ function dedupeItems(items: SetItem[]): SetItem[] {
     seen.add(key);
     return true;
   });
+}
+
+function occursBefore(items: readonly SetItem[], end: number, item: SetItem): boolean {
+  for (let i = 0; i < end; i++) if (sameItem(items[i]!, item)) return true;
+  return false;
+}
+
+/** The same item as the keys above tell (values are strings or safe integers, never NaN). */
+function sameItem(a: SetItem, b: SetItem): boolean {
+  if (a.type === "int_range") return b.type === "int_range" && a.from === b.from && a.to === b.to;
+  return a.type === b.type && a.value === (b as Exclude<SetItem, { type: "int_range" }>).value;
 }
 
 /** Joins expressions with `and`, flattening a single operand. */

@@ -150,4 +150,11 @@ describe("set items after dropped ones", () => {
     expect(items(0)).toEqual(["cidr 192.0.2.0/24", "ip 198.51.100.7", "cidr 2001:db8::/32"]);
     expect(items(1)).toEqual(["ip 198.51.100.7", "cidr 192.0.2.0/24", "cidr 2001:db8::/32"]);
   });
+
+  it("deduplicate a long list as a short one, keeping first occurrences in order", () => {
+    const values = Array.from({ length: 30 }, (_, i) => `/p${i % 12}`);
+    const { policy } = lower(`${HEAD}rules:\n  - id: a\n    when: { path: [${values.join(", ")}] }\n    action: block\n`);
+    const condition = policy!.rules[0]!.condition as Extract<Expr, { kind: "in" }>;
+    expect(condition.items.map((item) => (item.type === "string" ? item.value : ""))).toEqual(values.slice(0, 12));
+  });
 });
