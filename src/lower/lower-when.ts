@@ -5,7 +5,7 @@ import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
 import type { SetType } from "../model/raw-policy.js";
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
 import { childNode, findPolicyField, POLICY_FIELD_NAMES, type FieldBranch } from "../fields/policy-field-table.js";
-import { nestingDepth } from "../rules/check-expression.js";
+import { nestingDepth, noteCheckedItems } from "../rules/check-expression.js";
 import { compileRegex } from "../rules/compile-regex.js";
 import { valueProblem, type ValueFormat, type ValueProblem } from "../rules/field-values.js";
 import { ipProblem } from "../rules/ip-address.js";
@@ -301,7 +301,11 @@ function expandSet(field: PolicyField, name: string, path: ValuePath, ctx: WhenC
     }
     items.push(setItemOf(field, value));
   }
-  return ok ? items : undefined;
+  if (!ok) return undefined;
+  // A typed set's items were checked where it is declared, with the validator the type check
+  // would use again for this field: it need not read each one a second time.
+  if ((set.type === "ja3" || set.type === "ja4" || set.type === "ip") && formatOf(field) === set.type) noteCheckedItems(items, set.type);
+  return items;
 }
 
 /** The policy's name for a field (`ja4_a`), which says more than the Rules-language one it cuts from. */

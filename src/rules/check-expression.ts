@@ -124,6 +124,19 @@ export function checkExpression(expr: Expr, options: CheckOptions): RulesError[]
   return errors;
 }
 
+/**
+ * Declares that every item of `items` is a well-formed value of `format`, checked with the same
+ * validator (`valueProblem`, `ipProblem`) where its set is declared: a membership test of a field
+ * of that format over exactly these items then skips reading each item again. Lowering calls it
+ * for a typed set's items, so a 50,000-item set is checked once, not once more per condition.
+ */
+export function noteCheckedItems(items: readonly SetItem[], format: "ja3" | "ja4" | "ip"): void {
+  checkedItems.set(items, format);
+}
+
+/** Item lists noted by noteCheckedItems, with the format their items were checked for. */
+const checkedItems = new WeakMap<readonly SetItem[], ValueFormat>();
+
 /** The options each node passed checkExpression with, one bit per combination. */
 const passed = new WeakMap<Expr, number>();
 
@@ -398,8 +411,9 @@ function checkMembership(ctx: Checking, node: Extract<Expr, { kind: "in" | "in_l
     report(ctx.errors, node, "A set needs at least one item.");
     return undefined;
   }
-  let ok = true;
   const format = valueFormatOf(node.left);
+  if (format !== undefined && checkedItems.get(node.items) === format) return boolTyped(left.mapped);
+  let ok = true;
   const checksFormat = format !== undefined && !isCaseFormat(format);
   // The common IPv4 item is well formed for an Ip value and for the `ip` format at once: one scan.
   const ipFast = left.type === "Ip" && (format === "ip" || format === undefined);
