@@ -106,6 +106,7 @@ const BOOL_MAPPED: Typed = { type: "Bool", mapped: true };
 function boolTyped(mapped: boolean): Typed {
   return mapped ? BOOL_MAPPED : BOOL;
 }
+
 const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
 
 /**
