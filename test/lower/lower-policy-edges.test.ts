@@ -158,3 +158,17 @@ describe("set items after dropped ones", () => {
     expect(condition.items.map((item) => (item.type === "string" ? item.value : ""))).toEqual(values.slice(0, 12));
   });
 });
+
+describe("a very large set", () => {
+  it("lowers without spreading its items into one call (which overflowed the stack past ~120,000)", () => {
+    const { source } = parseYaml("policies/p.yaml", `${HEAD}sets:\n  big: { type: ip, items: [192.0.2.1] }\nrules:\n  - id: a\n    when: { ip: $big }\n    action: block\n  - id: b\n    when: { ip: [$big, 198.51.100.1] }\n    action: block\n`);
+    const raw = structuredClone(source!.value) as RawPolicy;
+    // The file's positions are not needed: no item is reported. The items are what YAML would give.
+    const items = Array.from({ length: 200_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    raw.sets!.big!.items = items;
+    const { policy, diagnostics } = lowerPolicy({ source: source!, raw }, NOW);
+    expect(diagnostics).toEqual([]);
+    const sizes = policy!.rules.map((rule) => (rule.condition as Extract<Expr, { kind: "in" }>).items.length);
+    expect(sizes).toEqual([200_000, 200_001]);
+  });
+});
