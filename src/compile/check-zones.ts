@@ -38,8 +38,10 @@ export function checkZones(policies: readonly PolicyIR[], stack?: StackConfig): 
       for (const rule of policy.rules) checkRulePlan(rule, zone, mode, diagnostics);
       for (const header of policy.originHeaders) checkHeaderPlan(header, zone, diagnostics);
     }
-    checkZoneOrder(ordered, diagnostics);
-    checkSkipLists(zone.key, ordered, diagnostics);
+    // The zone's enabled rules in order, read once by the two checks across policies.
+    const enabled = ordered.flatMap((p) => p.rules).filter((r) => r.enabled);
+    checkZoneOrder(enabled, diagnostics);
+    checkSkipLists(zone.key, enabled, diagnostics);
     checkDuplicateHeaders(ordered, diagnostics);
     checkCustomRuleQuota(zone, ordered, diagnostics);
   }
@@ -59,8 +61,8 @@ function checkRulePlan(rule: RuleIR, zone: StackZone, mode: Mode, diagnostics: D
   const features: Array<{ feature: string; hint?: string }> = [];
   // The Worker reads Bot Management's fields from `request.cf.botManagement`, which only
   // Enterprise Bot Management fills: a worker rule needs the plan as much as an edge rule.
-  const botField = expressionFields(rule.condition).find((f) => lookupField(f)?.requires === "enterprise_bot_management");
-  if (rank < TIER_RANK.enterprise && botField) features.push({ feature: `Bot Management field '${botField}' (Enterprise with Bot Management)` });
+  const botField = rank < TIER_RANK.enterprise ? expressionFields(rule.condition).find((f) => lookupField(f)?.requires === "enterprise_bot_management") : undefined;
+  if (botField) features.push({ feature: `Bot Management field '${botField}' (Enterprise with Bot Management)` });
   if (rule.stage === "edge") {
     if (rank < TIER_RANK.business && usesMatches(rule.condition)) features.push({ feature: "The 'matches' operator (Business and Enterprise)" });
     if (rank < TIER_RANK.pro && rule.response) features.push({ feature: "A custom block response (Pro and above)" });
@@ -108,8 +110,7 @@ function checkCustomRuleQuota(zone: StackZone, ordered: readonly PolicyIR[], dia
 }
 
 /** Across policies too, a worker rule cannot precede an edge rule that ends or skips evaluation. */
-function checkZoneOrder(ordered: readonly PolicyIR[], diagnostics: Diagnostic[]): void {
-  const rules = ordered.flatMap((p) => p.rules).filter((r) => r.enabled);
+function checkZoneOrder(rules: readonly RuleIR[], diagnostics: Diagnostic[]): void {
   const firstWorker = rules.findIndex((r) => r.stage === "worker");
   if (firstWorker < 0) return;
   const blocking = rules.slice(firstWorker + 1).find((r) => r.stage === "edge" && (isTerminating(r.action) || r.action === "skip"));
@@ -121,8 +122,7 @@ function checkZoneOrder(ordered: readonly PolicyIR[], diagnostics: Diagnostic[])
  * list's contents: in a zone with worker rules, a skip that tests a list would let those rules act
  * on the very requests the skip lets through. Refused at the skip rule.
  */
-function checkSkipLists(zone: string, ordered: readonly PolicyIR[], diagnostics: Diagnostic[]): void {
-  const rules = ordered.flatMap((p) => p.rules).filter((r) => r.enabled);
+function checkSkipLists(zone: string, rules: readonly RuleIR[], diagnostics: Diagnostic[]): void {
   if (!rules.some((r) => r.stage === "worker")) return;
   for (const rule of rules) {
     if (rule.stage !== "edge" || rule.action !== "skip") continue;

@@ -14,7 +14,7 @@ import { fieldsUnreadInWorker, fieldWarnings } from "../rules/field-warnings.js"
 import { valueProblem } from "../rules/field-values.js";
 import { ipProblem } from "../rules/ip-address.js";
 import { parseExpression } from "../rules/parse-expression.js";
-import { isExactInteger, lowerWhen, type EmptySetUse, type ResolvedSet, type ResolvedSetItem, type WhenContext } from "./lower-when.js";
+import { isExactInteger, lowerWhen, type EmptySetUse, type ResolvedSet, type WhenContext } from "./lower-when.js";
 import { EDGE_FIELDS } from "./policy-fields.js";
 
 /** Options of lowering: `now` decides which set items have expired; `lists`, which `$list`s raw expressions may test. */
@@ -54,7 +54,7 @@ export function lowerPolicy({ source, raw }: CheckedPolicy, options: LowerOption
       diagnostics.push(makeDiagnostic("BP302", locate(source, [...path, "id"]), rule.id, raw.policy));
     }
     seenRules.set(rule.id, index);
-    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), rule: rule.id, emptySets: [], diagnostics }, options.lists);
+    const lowered = lowerRule(rule, path, raw, { source, sets, usedSets, workerFields: new Set(), rule: rule.id, emptySets: [], depth: 0, diagnostics }, options.lists);
     if (lowered) rules.push(lowered);
   });
 
@@ -87,51 +87,64 @@ function resolveSets(raw: Record<string, RawSet>, source: YamlSource, now: Date,
   const today = now.toISOString().slice(0, 10);
   const sets = new Map<string, ResolvedSet>();
   for (const [name, set] of Object.entries(raw)) {
-    const items: ResolvedSetItem[] = [];
+    const declared = set.items;
+    // Located only when reported: a large set's items are mostly fine.
+    const itemPath = (i: number): ValuePath => (typeof declared[i] === "object" ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i]);
+    const locateItem = (i: number): Location => locate(source, itemPath(i));
+    const values: Array<string | number> = [];
+    // Positions are kept only once an item is dropped; until then a value's index is its item's.
+    let positions: number[] | undefined;
     let expired = 0;
     let invalid = 0;
     const seen = new Set<string>();
-    set.items.forEach((item: RawSetItem, i) => {
+    for (let i = 0; i < declared.length; i++) {
+      const item = declared[i] as RawSetItem;
       const isObject = typeof item === "object";
       const value = isObject ? item.value : item;
-      // Located only when reported: a large set's items are mostly fine.
-      const where: ValuePath = isObject ? ["sets", name, "items", i, "value"] : ["sets", name, "items", i];
-      const problem = setItemProblem(set.type, value, () => locate(source, where));
-      if (problem) {
-        invalid++;
-        return void diagnostics.push(problem);
-      }
-      if (seen.has(String(value))) return void diagnostics.push(makeDiagnostic("BP322", locate(source, where), String(value), name));
-      seen.add(String(value));
-      if (isObject && item.expires !== undefined && item.expires < today) {
+      const text = String(value);
+      let dropped: Diagnostic | undefined = setItemProblem(set.type, value, text, locateItem, i);
+      const distinct = seen.size;
+      if (dropped) invalid++;
+      // One hash lookup per item: the set grows unless the value was seen before.
+      else if (seen.add(text).size === distinct) dropped = makeDiagnostic("BP322", locateItem(i), text, name);
+      else if (isObject && item.expires !== undefined && item.expires < today) {
         expired++;
-        return void diagnostics.push(makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), String(value), item.expires));
+        dropped = makeDiagnostic("BP317", locate(source, ["sets", name, "items", i, "expires"]), text, item.expires);
       }
-      items.push({ value, where });
-    });
-    sets.set(name, { type: set.type, items, expired, invalid });
+      if (dropped) {
+        diagnostics.push(dropped);
+        positions ??= values.map((_, index) => index);
+        continue;
+      }
+      values.push(value);
+      positions?.push(i);
+    }
+    const where = positions === undefined ? itemPath : (index: number) => itemPath(positions[index] as number);
+    sets.set(name, { type: set.type, values, where, expired, invalid });
   }
   return sets;
 }
 
-/** Checks an item of a typed set with the Rules-language validators; `string` items are checked where used. */
-function setItemProblem(type: RawSet["type"], value: string | number, at: () => Location): Diagnostic | undefined {
-  const text = String(value);
+/**
+ * Checks item `i` of a typed set with the Rules-language validators; `string` items are checked
+ * where used. `at` locates the item, only for a problem (no closure is made per item).
+ */
+function setItemProblem(type: RawSet["type"], value: string | number, text: string, at: (i: number) => Location, i: number): Diagnostic | undefined {
   switch (type) {
     case "ja3": {
       const problem = valueProblem("ja3", text);
-      return problem && withHint(makeDiagnostic("BP305", at(), text), problem.hint);
+      return problem && withHint(makeDiagnostic("BP305", at(i), text), problem.hint);
     }
     case "ja4": {
       const problem = valueProblem("ja4", text);
-      return problem && withHint(makeDiagnostic("BP306", at(), text, problem.reason), problem.hint);
+      return problem && withHint(makeDiagnostic("BP306", at(i), text, problem.reason), problem.hint);
     }
     case "ip": {
       const problem = ipProblem(text, true);
-      return problem && withHint(makeDiagnostic("BP307", at(), text, problem.reason), problem.hint);
+      return problem && withHint(makeDiagnostic("BP307", at(i), text, problem.reason), problem.hint);
     }
     case "asn":
-      return valueProblem("asn", value) ? makeDiagnostic("BP323", at(), text) : undefined;
+      return valueProblem("asn", value) ? makeDiagnostic("BP323", at(i), text) : undefined;
     default:
       return undefined;
   }
@@ -139,7 +152,7 @@ function setItemProblem(type: RawSet["type"], value: string | number, at: () => 
 
 function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenContext, lists: KnownLists | undefined): RuleIR | undefined {
   const { source, diagnostics } = ctx;
-  const errorsBefore = countErrors(diagnostics);
+  const errorsFrom = diagnostics.length;
   const ruleAt = locate(source, [...path, "id"]);
   if ((rule.when === undefined) === (rule.expression === undefined)) {
     diagnostics.push(makeDiagnostic("BP320", ruleAt, rule.id));
@@ -154,7 +167,7 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
   } else {
     condition = lowerRawExpression(rule.expression!, conditionPath, ctx, lists);
   }
-  if (countErrors(diagnostics) > errorsBefore) return undefined;
+  if (hasErrorFrom(diagnostics, errorsFrom)) return undefined;
   if (!condition) {
     // Nothing to test (an empty map the schema let through): never drop a rule without a word.
     diagnostics.push(makeDiagnostic("BP325", locate(source, conditionPath), `'${conditionPath.join(".")}'`));
@@ -176,7 +189,7 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
     for (const error of checkExpression(condition, { tier: "enterprise", context: "filter", allowWorkerFields: stage === "worker" })) {
       diagnostics.push(makeDiagnostic("BP319", locate(source, conditionPath, "key"), error.message));
     }
-    if (countErrors(diagnostics) > errorsBefore) return undefined;
+    if (hasErrorFrom(diagnostics, errorsFrom)) return undefined;
   }
   if (stage === "worker" && rule.expression !== undefined) {
     for (const problem of fieldsUnreadInWorker(condition)) {
@@ -185,7 +198,7 @@ function lowerRule(rule: RawRule, path: ValuePath, raw: RawPolicy, ctx: WhenCont
     for (const problem of listsUnreadInWorker(condition)) {
       diagnostics.push(makeDiagnostic("BP341", locateInString(source, conditionPath, problem.start, problem.end), problem.message));
     }
-    if (countErrors(diagnostics) > errorsBefore) return undefined;
+    if (hasErrorFrom(diagnostics, errorsFrom)) return undefined;
   }
   if (stage === "worker" && !WORKER_ACTIONS.has(rule.action)) {
     diagnostics.push(makeDiagnostic("BP314", locate(source, [...path, "action"]), rule.action, [...ctx.workerFields][0]!));
@@ -396,6 +409,8 @@ function lowerRiskIntelligence(raw: RawPolicy): RiskIntelligenceIR | undefined {
   return lowered;
 }
 
-function countErrors(diagnostics: readonly Diagnostic[]): number {
-  return diagnostics.filter((d) => d.severity === "error").length;
+/** True when a diagnostic from index `from` on is an error: only a rule's own are scanned, not the whole policy's each time. */
+function hasErrorFrom(diagnostics: readonly Diagnostic[], from: number): boolean {
+  for (let i = from; i < diagnostics.length; i++) if (diagnostics[i]!.severity === "error") return true;
+  return false;
 }

@@ -5,23 +5,24 @@ import { locate, type ValuePath, type YamlSource } from "../load/parse-yaml.js";
 import type { SetType } from "../model/raw-policy.js";
 import type { Expr, Literal, SetItem } from "../rules/ast.js";
 import { childNode, findPolicyField, POLICY_FIELD_NAMES, type FieldBranch } from "../fields/policy-field-table.js";
-import { nestingDepth } from "../rules/check-expression.js";
+import { nestingDepth, noteCheckedItems } from "../rules/check-expression.js";
 import { compileRegex } from "../rules/compile-regex.js";
 import { valueProblem, type ValueFormat, type ValueProblem } from "../rules/field-values.js";
 import { ipProblem } from "../rules/ip-address.js";
 import { MAX_NESTING_DEPTH } from "../rules/parse-expression.js";
 import { EDGE_FIELDS, type PolicyField, type ValueKind } from "./policy-fields.js";
 
-/** A set item that is still in force, with where it is written (located only for a diagnostic at the item). */
-export interface ResolvedSetItem {
-  value: string | number;
-  where: ValuePath;
-}
-
-/** A set after its items were checked and expired ones dropped. */
+/**
+ * A set after its items were checked and expired ones dropped. Its items are two flat arrays
+ * rather than an object per item: a set may hold 100,000 values, and where one is written is
+ * needed only for a diagnostic at it.
+ */
 export interface ResolvedSet {
   type: SetType;
-  items: ResolvedSetItem[];
+  /** The values still in force, in the order written. */
+  values: Array<string | number>;
+  /** The path of each value in the file, built only when one is reported. */
+  where: (index: number) => ValuePath;
   /** How many items were dropped because they expired. */
   expired: number;
   /** How many items were dropped because they are invalid (each already reported). */
@@ -85,8 +86,11 @@ function lowerEntry(key: string, value: unknown, path: ValuePath, ctx: WhenConte
     const nests = key === "not" || (Array.isArray(value) && value.length > 1);
     const depth = (ctx.depth ?? 0) + (nests ? 1 : 0);
     if (depth > MAX_NESTING_DEPTH) return void report(ctx, "BP333", path, "key", [depth, MAX_NESTING_DEPTH]);
-    const inner: WhenContext = { ...ctx, depth };
-    const lowered = key === "not" ? lowerNot(value, path, inner) : lowerBranches(key, value, path, inner);
+    // The depth is set for the branches and restored, rather than the context copied per level.
+    const outer = ctx.depth;
+    ctx.depth = depth;
+    const lowered = key === "not" ? lowerNot(value, path, ctx) : lowerBranches(key, value, path, ctx);
+    ctx.depth = outer;
     if (lowered === undefined) return undefined;
     const nesting = nestingDepth(lowered);
     if (nesting > MAX_NESTING_DEPTH) return void report(ctx, "BP333", path, "key", [nesting, MAX_NESTING_DEPTH]);
@@ -239,24 +243,29 @@ function subjectOf(field: PolicyField): Expr {
 
 function lowerIn(field: PolicyField, operand: unknown, path: ValuePath, ctx: WhenContext): Expr | undefined {
   const values = Array.isArray(operand) ? operand : [operand];
-  const items: SetItem[] = [];
+  // One set alone: its items are already distinct (a repeated value is refused where it is
+  // declared), so they are used as they are, with no copy and no deduplication.
+  const oneSet = values.length === 1 && isSetReference(values[0]);
+  let items: SetItem[] = [];
   let ok = true;
-  values.forEach((value, i) => {
+  for (let i = 0; i < values.length; i++) {
+    const value: unknown = values[i];
     const itemPath = Array.isArray(operand) ? [...path, i] : path;
     if (isSetReference(value)) {
       const expanded = expandSet(field, value.slice(1), itemPath, ctx);
-      if (expanded) items.push(...expanded);
-      else ok = false;
-      return;
+      if (!expanded) ok = false;
+      else if (oneSet) items = expanded;
+      else for (const item of expanded) items.push(item);
+      continue;
     }
     const item = toSetItem(field, value, itemPath, ctx);
     if (item) items.push(item);
     else ok = false;
-  });
+  }
   if (!ok) return undefined;
   // Only sets whose items all expired can leave nothing: nothing is a member of an empty set.
   if (items.length === 0) return FALSE;
-  const unique = dedupeItems(items);
+  const unique = oneSet ? items : dedupeItems(items);
   const single = unique.length === 1 ? unique[0]! : undefined;
   // One plain value reads better as `eq`; ranges and CIDRs only exist inside sets.
   if (single && (single.type === "string" || single.type === "int" || single.type === "ip")) {
@@ -276,20 +285,27 @@ function expandSet(field: PolicyField, name: string, path: ValuePath, ctx: WhenC
     report(ctx, "BP304", path, "value", [name, set.type, field.rulesField]);
     return undefined;
   }
-  if (set.items.length === 0 && set.invalid === 0) ctx.emptySets.push({ set: name, at: locate(ctx.source, path) });
+  const { values } = set;
+  if (values.length === 0 && set.invalid === 0) ctx.emptySets.push({ set: name, at: locate(ctx.source, path) });
   // Typed sets were checked where they are declared; a `string` set's items meet the field here,
   // and a misfit is reported at the item, naming the rule that uses it.
-  const format = formatOf(field);
+  const format = set.type === "string" ? formatOf(field) : undefined;
   let ok = true;
-  const items = set.items.map(({ value, where }) => {
-    const problem = set.type === "string" && format ? valueProblem(format, value) : undefined;
+  const items: SetItem[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as string | number;
+    const problem = format ? valueProblem(format, value) : undefined;
     if (problem) {
       ok = false;
-      ctx.diagnostics.push(withHint(makeDiagnostic("BP331", locate(ctx.source, where), String(value), name, policyNameOf(field), ctx.rule, problem.reason), problem.hint));
+      ctx.diagnostics.push(withHint(makeDiagnostic("BP331", locate(ctx.source, set.where(i)), String(value), name, policyNameOf(field), ctx.rule, problem.reason), problem.hint));
     }
-    return setItemOf(field, value);
-  });
-  return ok ? items : undefined;
+    items.push(setItemOf(field, value));
+  }
+  if (!ok) return undefined;
+  // A typed set's items were checked where it is declared, with the validator the type check
+  // would use again for this field: it need not read each one a second time.
+  if ((set.type === "ja3" || set.type === "ja4" || set.type === "ip") && formatOf(field) === set.type) noteCheckedItems(items, set.type);
+  return items;
 }
 
 /** The policy's name for a field (`ja4_a`), which says more than the Rules-language one it cuts from. */
@@ -420,7 +436,11 @@ function isSetReference(value: unknown): value is string {
   return typeof value === "string" && value.startsWith("$");
 }
 
+/** Lists up to this long are deduplicated by comparing items, without building a key per item. */
+const SHORT_LIST = 16;
+
 function dedupeItems(items: SetItem[]): SetItem[] {
+  if (items.length <= SHORT_LIST) return items.filter((item, i) => !occursBefore(items, i, item));
   const seen = new Set<string>();
   return items.filter((item) => {
     // Not JSON.stringify: a set of 100,000 items is deduplicated on every compile.
@@ -429,6 +449,17 @@ function dedupeItems(items: SetItem[]): SetItem[] {
     seen.add(key);
     return true;
   });
+}
+
+function occursBefore(items: readonly SetItem[], end: number, item: SetItem): boolean {
+  for (let i = 0; i < end; i++) if (sameItem(items[i]!, item)) return true;
+  return false;
+}
+
+/** The same item as the keys above tell (values are strings or safe integers, never NaN). */
+function sameItem(a: SetItem, b: SetItem): boolean {
+  if (a.type === "int_range") return b.type === "int_range" && a.from === b.from && a.to === b.to;
+  return a.type === b.type && a.value === (b as Exclude<SetItem, { type: "int_range" }>).value;
 }
 
 /** Joins expressions with `and`, flattening a single operand. */

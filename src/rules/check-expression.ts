@@ -4,7 +4,7 @@ import { compileWildcard } from "./compile-wildcard.js";
 import { FIELD_NAMES, lookupField, type FieldInfo, type FieldType } from "./field-catalog.js";
 import { valueFormatOf, valueProblem, type RulesValueFormat, type ValueFormat } from "./field-values.js";
 import { walkExpression } from "./walk-expression.js";
-import { parseCidr, parseIpAddress } from "./ip-address.js";
+import { ipv4Form, parseCidr, parseIpAddress } from "./ip-address.js";
 import { MAX_NESTING_DEPTH } from "./parse-expression.js";
 import type { RulesError } from "./rules-error.js";
 import { findLoneSurrogate } from "./well-formed-unicode.js";
@@ -34,10 +34,23 @@ interface Typed {
   mapped: boolean;
 }
 
+interface Container {
+  kind: "Array" | "Map";
+  element: string;
+}
+
+/** Each type's container, read once: the few type names recur on every node. */
+const containers = new Map<string, Container | null>();
+
 /** The element type of `Array<T>` or the value type of `Map<T>`; `undefined` for a scalar. */
-function containerOf(type: string): { kind: "Array" | "Map"; element: string } | undefined {
-  const match = /^(Array|Map)<(.+)>$/.exec(type);
-  return match === null ? undefined : { kind: match[1] as "Array" | "Map", element: match[2] as string };
+function containerOf(type: string): Container | undefined {
+  let container = containers.get(type);
+  if (container === undefined) {
+    const match = /^(Array|Map)<(.+)>$/.exec(type);
+    container = match === null ? null : { kind: match[1] as "Array" | "Map", element: match[2] as string };
+    containers.set(type, container);
+  }
+  return container ?? undefined;
 }
 
 interface Scope {
@@ -69,7 +82,31 @@ const PLAN_WORDS: Readonly<Record<FieldInfo["requires"], string>> = {
 };
 
 const NOT_WELL_FORMED = "This string is not well-formed Unicode (it holds a lone surrogate): Cloudflare could never receive it.";
-const TOP: Scope = { inAnyAll: false, firstArgument: false };
+/** The four scopes, shared: a scope is never changed, so none is built per node. */
+const SCOPES: readonly Scope[] = [
+  { inAnyAll: false, firstArgument: false },
+  { inAnyAll: false, firstArgument: true },
+  { inAnyAll: true, firstArgument: false },
+  { inAnyAll: true, firstArgument: true },
+];
+const TOP = SCOPES[0] as Scope;
+
+function scopeOf(inAnyAll: boolean, firstArgument: boolean): Scope {
+  return SCOPES[(inAnyAll ? 2 : 0) + (firstArgument ? 1 : 0)] as Scope;
+}
+
+function notFirstArgument(scope: Scope): Scope {
+  return scopeOf(scope.inAnyAll, false);
+}
+
+/** The Bool types, shared: a type is never changed, and most nodes are conditions. */
+const BOOL: Typed = { type: "Bool", mapped: false };
+const BOOL_MAPPED: Typed = { type: "Bool", mapped: true };
+
+function boolTyped(mapped: boolean): Typed {
+  return mapped ? BOOL_MAPPED : BOOL;
+}
+
 const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
 
 /**
@@ -79,19 +116,30 @@ const ORDERING_TYPES = new Set(["Int", "Float", "String"]);
 export function checkExpression(expr: Expr, options: CheckOptions): RulesError[] {
   // Lowering checks every condition for Enterprise, and the zone check asks again for the zone's
   // plan: a node that passed once with the same options (nodes are never changed) passes again.
-  const key = `${options.tier} ${options.context} ${options.allowWorkerFields}`;
-  if (passed.get(expr)?.has(key) === true) return [];
+  // The options as one bit of a mask: no key is built per call.
+  const bit = 1 << (TIER_RANK[options.tier] * 4 + (options.context === "filter" ? 2 : 0) + (options.allowWorkerFields ? 1 : 0));
+  const mask = passed.get(expr) ?? 0;
+  if ((mask & bit) !== 0) return [];
   const errors = checkExpressionOnce(expr, options);
-  if (errors.length === 0) {
-    const keys = passed.get(expr);
-    if (keys === undefined) passed.set(expr, new Set([key]));
-    else keys.add(key);
-  }
+  if (errors.length === 0) passed.set(expr, mask | bit);
   return errors;
 }
 
-/** The options each node passed checkExpression with, as keys. */
-const passed = new WeakMap<Expr, Set<string>>();
+/**
+ * Declares that every item of `items` is a well-formed value of `format`, checked with the same
+ * validator (`valueProblem`, `ipProblem`) where its set is declared: a membership test of a field
+ * of that format over exactly these items then skips reading each item again. Lowering calls it
+ * for a typed set's items, so a 50,000-item set is checked once, not once more per condition.
+ */
+export function noteCheckedItems(items: readonly SetItem[], format: "ja3" | "ja4" | "ip"): void {
+  checkedItems.set(items, format);
+}
+
+/** Item lists noted by noteCheckedItems, with the format their items were checked for. */
+const checkedItems = new WeakMap<readonly SetItem[], ValueFormat>();
+
+/** The options each node passed checkExpression with, one bit per combination. */
+const passed = new WeakMap<Expr, number>();
 
 function checkExpressionOnce(expr: Expr, options: CheckOptions): RulesError[] {
   const errors: RulesError[] = [];
@@ -120,301 +168,320 @@ export function expressionType(expr: Expr): RulesType | undefined {
 }
 
 function typeExpression(expr: Expr, options: CheckOptions, errors: RulesError[]): Typed | undefined {
-  const check = (node: Expr, scope: Scope): Typed | undefined => {
-    switch (node.kind) {
-      case "field":
-        return checkField(node, scope);
-      case "literal":
-        if (node.literal.type === "string" && findLoneSurrogate(node.literal.value) !== -1) {
-          report(errors, node, NOT_WELL_FORMED);
-          return undefined;
-        }
-        return { type: literalType(node.literal), mapped: false };
-      case "constant":
-        return { type: "Bool", mapped: false };
-      case "compare":
-        return checkCompare(node, scope);
-      case "in":
-      case "in_list":
-        return checkMembership(node, scope);
-      case "not": {
-        const operand = check(node.operand, { ...scope, firstArgument: false });
-        if (operand === undefined || !requireCondition(node.operand, operand, errors, true)) return undefined;
-        return { type: "Bool", mapped: operand.mapped };
-      }
-      case "logical": {
-        const operands = node.operands.map((operand) => {
-          const typed = check(operand, { ...scope, firstArgument: false });
-          return typed !== undefined && requireCondition(operand, typed, errors, true) ? typed : undefined;
-        });
-        if (operands.some((typed) => typed === undefined)) return undefined;
-        const mapped = operands.map((typed) => typed?.mapped === true);
-        if (mapped.includes(true) && mapped.includes(false)) {
-          report(errors, node, `Cannot combine a per-element '[*]' condition with a single condition in '${node.op}'.`);
-          return undefined;
-        }
-        return { type: "Bool", mapped: mapped[0] === true };
-      }
-      case "call":
-        return checkCall(node, scope);
-      case "index":
-        return checkIndex(node, scope);
-    }
-  };
+  return check({ options, errors }, expr, TOP);
+}
 
-  const checkField = (node: Extract<Expr, { kind: "field" }>, scope: Scope): Typed | undefined => {
-    const info = lookupField(node.name);
-    if (info === undefined) {
-      const suggestion = closestName(node.name, FIELD_NAMES);
-      report(errors, node, `Unknown field '${node.name}'.${suggestion === undefined ? "" : ` Did you mean '${suggestion}'?`}`);
-      return undefined;
-    }
-    if (info.stage === "worker" && !options.allowWorkerFields) {
-      report(
-        errors,
-        node,
-        `Field '${node.name}' exists only in the Worker, not in Cloudflare's Rules language, so an edge expression cannot use it.`,
-      );
-      return undefined;
-    }
-    const needed = PLAN_TIER[info.requires];
-    if (needed !== undefined && TIER_RANK[options.tier] < TIER_RANK[needed]) {
-      report(errors, node, `Field '${node.name}' needs ${PLAN_WORDS[info.requires]}, but the zone is on '${options.tier}'.`);
-    }
-    if (info.transformOnly === true && options.context === "filter") {
-      report(errors, node, `Field '${node.name}' is only available in Transform Rules, not in a rule's condition.`);
-      return undefined;
-    }
-    const typed: Typed = { type: info.type, mapped: false };
-    return node.index === undefined ? typed : applyIndex(node, typed, node.index, scope, `Field '${node.name}'`);
-  };
+/** What one type check reads and collects, passed along rather than closed over (no closures per check). */
+interface Checking {
+  options: CheckOptions;
+  errors: RulesError[];
+}
 
-  /** The type of `value[key]`: an array element, a map value, or every element with `[*]`. */
-  const applyIndex = (node: Expr, base: Typed, key: IndexKey, scope: Scope, what: string): Typed | undefined => {
-    if (key === "*" && !scope.inAnyAll && !scope.firstArgument) {
-      report(errors, node, "'[*]' is only allowed inside any(…) or all(…), or as a function's first argument.");
-      return undefined;
-    }
-    if (base.mapped && key === "*" && containerOf(base.type) === undefined) {
-      // `f(x[*])[*]`: a function of a `[*]` value returns an array, which `[*]` reads element by element again.
-      return base;
-    }
-    const container = containerOf(base.type);
-    if (container === undefined) {
-      report(errors, node, `${what} is ${show(base)}, not an array or a map, so it cannot be indexed.`);
-      return undefined;
-    }
-    if (typeof key === "number" && container.kind !== "Array") {
-      report(errors, node, `${what} is ${base.type}: a map is indexed by a quoted key (e.g. ["name"]), not by a number.`);
-      return undefined;
-    }
-    if (typeof key === "object" && container.kind !== "Map") {
-      report(errors, node, `${what} is ${base.type}: an array is indexed by a number or '*', not by a key.`);
-      return undefined;
-    }
-    if (typeof key === "number" && !Number.isSafeInteger(key)) {
-      report(errors, node, `The index of ${what} must be '*' or a non-negative integer.`);
-      return undefined;
-    }
-    return { type: container.element, mapped: base.mapped || key === "*" };
-  };
-
-  const checkIndex = (node: Extract<Expr, { kind: "index" }>, scope: Scope): Typed | undefined => {
-    if (node.base.kind !== "field" && node.base.kind !== "call" && node.base.kind !== "index") {
-      report(errors, node, "Only a field, a function call or an index can be indexed.");
-      return undefined;
-    }
-    const base = check(node.base, scope);
-    if (base === undefined) return undefined;
-    // `x[*][*]` flattens nested containers (`Array<Array<String>>`), as the engine's index chain does.
-    if (base.mapped && node.key === "*" && node.base.kind !== "call" && containerOf(base.type) === undefined) {
-      report(errors, node, "'[*]' cannot follow another '[*]' except on a function's result.");
-      return undefined;
-    }
-    return applyIndex(node, base, node.key, scope, describe(node.base));
-  };
-
-  /** The left side of a comparison or membership test: a non-Bool, non-array value. */
-  const checkLeft = (left: Expr, scope: Scope, operator: string): Typed | undefined => {
-    if (left.kind !== "field" && left.kind !== "call" && left.kind !== "index") {
-      report(errors, left, `The left side of '${operator}' must be a field or a function call.`);
-      return undefined;
-    }
-    const typed = check(left, { ...scope, firstArgument: false });
-    if (typed === undefined) return undefined;
-    if (typed.type === "Bool") {
-      report(
-        errors,
-        left,
-        `${describe(left)} is Bool: use it as a condition by itself (write it alone or with 'not'), without '${operator}'.`,
-      );
-      return undefined;
-    }
-    if (containerOf(typed.type)?.kind === "Array") {
-      report(errors, left, `${describe(left)} is an array (${typed.type}): compare its elements with '[*]' inside any(…)/all(…), or one element with '[N]'.`);
-      return undefined;
-    }
-    if (containerOf(typed.type)?.kind === "Map") {
-      report(errors, left, `${describe(left)} is ${typed.type}: read one key with '["name"]' (e.g. any(${describe(left, true)}["name"][*] eq "value")).`);
-      return undefined;
-    }
-    return typed;
-  };
-
-  const checkCompare = (node: Extract<Expr, { kind: "compare" }>, scope: Scope): Typed | undefined => {
-    const left = checkLeft(node.left, scope, node.op);
-    const right = node.right;
-    if (right.kind !== "literal") {
-      report(errors, right, `The right side of '${node.op}' must be a literal value: fields cannot be compared with each other.`);
-      return undefined;
-    }
-    if (node.op === "matches" && options.tier !== "business" && options.tier !== "enterprise") {
-      report(errors, node, `'matches' (regular expressions) needs the Business or Enterprise plan, but the zone is on '${options.tier}'.`);
-    }
-    if (left === undefined) return undefined;
-    const literal = right.literal;
-    if (literal.type === "string" && findLoneSurrogate(literal.value) !== -1) {
-      report(errors, right, NOT_WELL_FORMED);
-      return undefined;
-    }
-    const valueType = literalType(literal);
-    switch (node.op) {
-      case "eq":
-      case "ne": {
-        if (!literalFits(left.type, literal)) {
-          report(errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
-          return undefined;
-        }
-        const format = valueFormatOf(node.left);
-        const problem = isCaseFormat(format) ? undefined : formatProblem(format, literal.value, false);
-        if (problem !== undefined) {
-          report(errors, right, `${describe(node.left)} never equals '${literal.value}': ${problem}.`);
-          return undefined;
-        }
-        break;
-      }
-      case "lt":
-      case "le":
-      case "gt":
-      case "ge":
-        if (!ORDERING_TYPES.has(left.type)) {
-          report(errors, node, `'${node.op}' does not apply to ${left.type} values (only Int, Float and String).`);
-          return undefined;
-        }
-        if (!literalFits(left.type, literal)) {
-          report(errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
-          return undefined;
-        }
-        break;
-      case "contains":
-      case "matches":
-      case "wildcard":
-      case "strict wildcard": {
-        if (left.type !== "String") {
-          report(errors, node, `'${node.op}' applies only to String values, but ${describe(node.left)} is ${left.type}.`);
-          return undefined;
-        }
-        if (literal.type !== "string") {
-          report(errors, right, `'${node.op}' needs a string, not ${article(valueType)}.`);
-          return undefined;
-        }
-        const compiled =
-          node.op === "matches"
-            ? compileRegex(literal.value)
-            : node.op === "contains"
-              ? ({ ok: true } as const)
-              : compileWildcard(literal.value, node.op === "strict wildcard");
-        if (!compiled.ok) {
-          const what = node.op === "matches" ? "regular expression" : "wildcard pattern";
-          report(errors, right, `Invalid ${what}: ${compiled.reason}.`);
-          return undefined;
-        }
-        break;
-      }
-    }
-    return { type: "Bool", mapped: left.mapped };
-  };
-
-  const checkMembership = (node: Extract<Expr, { kind: "in" | "in_list" }>, scope: Scope): Typed | undefined => {
-    const left = checkLeft(node.left, scope, "in");
-    if (left === undefined) return undefined;
-    if (node.kind === "in_list") {
-      if (left.type !== "Ip" && left.type !== "Int" && left.type !== "String") {
-        report(errors, node, `Lists hold IPs, ASNs and hostnames; ${describe(node.left)} is ${left.type}.`);
+function check(ctx: Checking, node: Expr, scope: Scope): Typed | undefined {
+  switch (node.kind) {
+    case "field":
+      return checkField(ctx, node, scope);
+    case "literal":
+      if (node.literal.type === "string" && findLoneSurrogate(node.literal.value) !== -1) {
+        report(ctx.errors, node, NOT_WELL_FORMED);
         return undefined;
       }
-      return { type: "Bool", mapped: left.mapped };
+      return { type: literalType(node.literal), mapped: false };
+    case "constant":
+      return BOOL;
+    case "compare":
+      return checkCompare(ctx, node, scope);
+    case "in":
+    case "in_list":
+      return checkMembership(ctx, node, scope);
+    case "not": {
+      const operand = check(ctx, node.operand, notFirstArgument(scope));
+      if (operand === undefined || !requireCondition(node.operand, operand, ctx.errors, true)) return undefined;
+      return boolTyped(operand.mapped);
     }
-    if (left.type === "Bool") return undefined;
-    if (node.items.length === 0) {
-      report(errors, node, "A set needs at least one item.");
-      return undefined;
-    }
-    let ok = true;
-    const format = valueFormatOf(node.left);
-    for (const item of node.items) {
-      const value = item.type === "int_range" || isCaseFormat(format) ? undefined : item.value;
-      const misfit = value === undefined ? undefined : formatProblem(format, value, true);
-      const problem = setItemProblem(left.type, item) ?? (misfit && `{left} never equals '${value}': ${misfit}.`);
-      if (problem !== undefined) {
-        errors.push({ message: problem.replace("{left}", describe(node.left)), ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
-        ok = false;
+    case "logical": {
+      // Every operand is checked (each problem is reported), counting rather than collecting.
+      let ok = true;
+      let mapped = false;
+      let single = false;
+      for (const operand of node.operands) {
+        const typed = check(ctx, operand, notFirstArgument(scope));
+        if (typed === undefined || !requireCondition(operand, typed, ctx.errors, true)) ok = false;
+        else if (typed.mapped) mapped = true;
+        else single = true;
       }
-    }
-    return ok ? { type: "Bool", mapped: left.mapped } : undefined;
-  };
-
-  const checkCall = (node: Extract<Expr, { kind: "call" }>, scope: Scope): Typed | undefined => {
-    const signature = SIGNATURES[node.name];
-    if (signature === undefined) {
-      report(errors, node, `Unknown function '${String(node.name)}'.`);
-      return undefined;
-    }
-    if (signature.where === "rewrite" && options.context !== "rewrite") {
-      report(errors, node, `${node.name}() is only allowed in transform-rule rewrite expressions.`);
-    }
-    if (signature.plan !== undefined && TIER_RANK[options.tier] < TIER_RANK[signature.plan]) {
-      report(errors, node, `${node.name}() needs ${PLAN_WORDS[signature.plan]}, but the zone is on '${options.tier}'.`);
-    }
-    if (signature.where === "response") {
-      report(errors, node, `${node.name}() is only allowed in response header transform rules and custom error rules, not in request rules.`);
-      return undefined;
-    }
-    const count = node.args.length;
-    if (count < signature.min || count > signature.max) {
-      const expected =
-        signature.min === signature.max
-          ? `${signature.min}`
-          : signature.max === Infinity
-            ? `at least ${signature.min}`
-            : `${signature.min} to ${signature.max}`;
-      report(errors, node, `'${node.name}' takes ${expected} argument${expected === "1" ? "" : "s"}, but ${count} ${count === 1 ? "was" : "were"} given.`);
-      return undefined;
-    }
-    const isAnyAll = node.name === "any" || node.name === "all";
-    const args = node.args.map((arg, position) =>
-      check(arg, { inAnyAll: scope.inAnyAll || isAnyAll, firstArgument: position === 0 }),
-    );
-    if (args.some((arg) => arg === undefined)) return undefined;
-    let ok = true;
-    args.forEach((typed, position) => {
-      const arg = node.args[position] as Expr;
-      const rule = signature.args[Math.min(position, signature.args.length - 1)];
-      if (typed === undefined || rule === undefined) return;
-      const problem = rule(typed, arg, position);
-      if (problem !== undefined) {
-        report(errors, arg, `Argument ${position + 1} of '${node.name}' ${problem}.`);
-        ok = false;
+      if (!ok) return undefined;
+      if (mapped && single) {
+        report(ctx.errors, node, `Cannot combine a per-element '[*]' condition with a single condition in '${node.op}'.`);
+        return undefined;
       }
-    });
-    if (!ok) return undefined;
-    const first = args[0];
-    const type = signature.returns(first);
-    return { type, mapped: !isAnyAll && first?.mapped === true };
-  };
-
-  return check(expr, TOP);
+      return boolTyped(mapped);
+    }
+    case "call":
+      return checkCall(ctx, node, scope);
+    case "index":
+      return checkIndex(ctx, node, scope);
+  }
 }
+
+function checkField(ctx: Checking, node: Extract<Expr, { kind: "field" }>, scope: Scope): Typed | undefined {
+  const info = lookupField(node.name);
+  if (info === undefined) {
+    const suggestion = closestName(node.name, FIELD_NAMES);
+    report(ctx.errors, node, `Unknown field '${node.name}'.${suggestion === undefined ? "" : ` Did you mean '${suggestion}'?`}`);
+    return undefined;
+  }
+  if (info.stage === "worker" && !ctx.options.allowWorkerFields) {
+    report(
+      ctx.errors,
+      node,
+      `Field '${node.name}' exists only in the Worker, not in Cloudflare's Rules language, so an edge expression cannot use it.`,
+    );
+    return undefined;
+  }
+  const needed = PLAN_TIER[info.requires];
+  if (needed !== undefined && TIER_RANK[ctx.options.tier] < TIER_RANK[needed]) {
+    report(ctx.errors, node, `Field '${node.name}' needs ${PLAN_WORDS[info.requires]}, but the zone is on '${ctx.options.tier}'.`);
+  }
+  if (info.transformOnly === true && ctx.options.context === "filter") {
+    report(ctx.errors, node, `Field '${node.name}' is only available in Transform Rules, not in a rule's condition.`);
+    return undefined;
+  }
+  const typed: Typed = { type: info.type, mapped: false };
+  return node.index === undefined ? typed : applyIndex(ctx, node, typed, node.index, scope, `Field '${node.name}'`);
+}
+
+/** The type of `value[key]`: an array element, a map value, or every element with `[*]`. */
+function applyIndex(ctx: Checking, node: Expr, base: Typed, key: IndexKey, scope: Scope, what: string): Typed | undefined {
+  if (key === "*" && !scope.inAnyAll && !scope.firstArgument) {
+    report(ctx.errors, node, "'[*]' is only allowed inside any(…) or all(…), or as a function's first argument.");
+    return undefined;
+  }
+  if (base.mapped && key === "*" && containerOf(base.type) === undefined) {
+    // `f(x[*])[*]`: a function of a `[*]` value returns an array, which `[*]` reads element by element again.
+    return base;
+  }
+  const container = containerOf(base.type);
+  if (container === undefined) {
+    report(ctx.errors, node, `${what} is ${show(base)}, not an array or a map, so it cannot be indexed.`);
+    return undefined;
+  }
+  if (typeof key === "number" && container.kind !== "Array") {
+    report(ctx.errors, node, `${what} is ${base.type}: a map is indexed by a quoted key (e.g. ["name"]), not by a number.`);
+    return undefined;
+  }
+  if (typeof key === "object" && container.kind !== "Map") {
+    report(ctx.errors, node, `${what} is ${base.type}: an array is indexed by a number or '*', not by a key.`);
+    return undefined;
+  }
+  if (typeof key === "number" && !Number.isSafeInteger(key)) {
+    report(ctx.errors, node, `The index of ${what} must be '*' or a non-negative integer.`);
+    return undefined;
+  }
+  return { type: container.element, mapped: base.mapped || key === "*" };
+}
+
+function checkIndex(ctx: Checking, node: Extract<Expr, { kind: "index" }>, scope: Scope): Typed | undefined {
+  if (node.base.kind !== "field" && node.base.kind !== "call" && node.base.kind !== "index") {
+    report(ctx.errors, node, "Only a field, a function call or an index can be indexed.");
+    return undefined;
+  }
+  const base = check(ctx, node.base, scope);
+  if (base === undefined) return undefined;
+  // `x[*][*]` flattens nested containers (`Array<Array<String>>`), as the engine's index chain does.
+  if (base.mapped && node.key === "*" && node.base.kind !== "call" && containerOf(base.type) === undefined) {
+    report(ctx.errors, node, "'[*]' cannot follow another '[*]' except on a function's result.");
+    return undefined;
+  }
+  return applyIndex(ctx, node, base, node.key, scope, describe(node.base));
+}
+
+/** The left side of a comparison or membership test: a non-Bool, non-array value. */
+function checkLeft(ctx: Checking, left: Expr, scope: Scope, operator: string): Typed | undefined {
+  if (left.kind !== "field" && left.kind !== "call" && left.kind !== "index") {
+    report(ctx.errors, left, `The left side of '${operator}' must be a field or a function call.`);
+    return undefined;
+  }
+  const typed = check(ctx, left, notFirstArgument(scope));
+  if (typed === undefined) return undefined;
+  if (typed.type === "Bool") {
+    report(
+      ctx.errors,
+      left,
+      `${describe(left)} is Bool: use it as a condition by itself (write it alone or with 'not'), without '${operator}'.`,
+    );
+    return undefined;
+  }
+  if (containerOf(typed.type)?.kind === "Array") {
+    report(ctx.errors, left, `${describe(left)} is an array (${typed.type}): compare its elements with '[*]' inside any(…)/all(…), or one element with '[N]'.`);
+    return undefined;
+  }
+  if (containerOf(typed.type)?.kind === "Map") {
+    report(ctx.errors, left, `${describe(left)} is ${typed.type}: read one key with '["name"]' (e.g. any(${describe(left, true)}["name"][*] eq "value")).`);
+    return undefined;
+  }
+  return typed;
+}
+
+function checkCompare(ctx: Checking, node: Extract<Expr, { kind: "compare" }>, scope: Scope): Typed | undefined {
+  const left = checkLeft(ctx, node.left, scope, node.op);
+  const right = node.right;
+  if (right.kind !== "literal") {
+    report(ctx.errors, right, `The right side of '${node.op}' must be a literal value: fields cannot be compared with each other.`);
+    return undefined;
+  }
+  if (node.op === "matches" && ctx.options.tier !== "business" && ctx.options.tier !== "enterprise") {
+    report(ctx.errors, node, `'matches' (regular expressions) needs the Business or Enterprise plan, but the zone is on '${ctx.options.tier}'.`);
+  }
+  if (left === undefined) return undefined;
+  const literal = right.literal;
+  if (literal.type === "string" && findLoneSurrogate(literal.value) !== -1) {
+    report(ctx.errors, right, NOT_WELL_FORMED);
+    return undefined;
+  }
+  const valueType = literalType(literal);
+  switch (node.op) {
+    case "eq":
+    case "ne": {
+      if (!literalFits(left.type, literal)) {
+        report(ctx.errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
+        return undefined;
+      }
+      const format = valueFormatOf(node.left);
+      const problem = isCaseFormat(format) ? undefined : formatProblem(format, literal.value, false);
+      if (problem !== undefined) {
+        report(ctx.errors, right, `${describe(node.left)} never equals '${literal.value}': ${problem}.`);
+        return undefined;
+      }
+      break;
+    }
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+      if (!ORDERING_TYPES.has(left.type)) {
+        report(ctx.errors, node, `'${node.op}' does not apply to ${left.type} values (only Int, Float and String).`);
+        return undefined;
+      }
+      if (!literalFits(left.type, literal)) {
+        report(ctx.errors, right, `${describe(node.left)} is ${left.type}, so '${node.op}' needs ${article(left.type)} value, not ${article(valueType)}.`);
+        return undefined;
+      }
+      break;
+    case "contains":
+    case "matches":
+    case "wildcard":
+    case "strict wildcard": {
+      if (left.type !== "String") {
+        report(ctx.errors, node, `'${node.op}' applies only to String values, but ${describe(node.left)} is ${left.type}.`);
+        return undefined;
+      }
+      if (literal.type !== "string") {
+        report(ctx.errors, right, `'${node.op}' needs a string, not ${article(valueType)}.`);
+        return undefined;
+      }
+      const compiled =
+        node.op === "matches"
+          ? compileRegex(literal.value)
+          : node.op === "contains"
+            ? ({ ok: true } as const)
+            : compileWildcard(literal.value, node.op === "strict wildcard");
+      if (!compiled.ok) {
+        const what = node.op === "matches" ? "regular expression" : "wildcard pattern";
+        report(ctx.errors, right, `Invalid ${what}: ${compiled.reason}.`);
+        return undefined;
+      }
+      break;
+    }
+  }
+  return boolTyped(left.mapped);
+}
+
+function checkMembership(ctx: Checking, node: Extract<Expr, { kind: "in" | "in_list" }>, scope: Scope): Typed | undefined {
+  const left = checkLeft(ctx, node.left, scope, "in");
+  if (left === undefined) return undefined;
+  if (node.kind === "in_list") {
+    if (left.type !== "Ip" && left.type !== "Int" && left.type !== "String") {
+      report(ctx.errors, node, `Lists hold IPs, ASNs and hostnames; ${describe(node.left)} is ${left.type}.`);
+      return undefined;
+    }
+    return boolTyped(left.mapped);
+  }
+  if (left.type === "Bool") return undefined;
+  if (node.items.length === 0) {
+    report(ctx.errors, node, "A set needs at least one item.");
+    return undefined;
+  }
+  const format = valueFormatOf(node.left);
+  if (format !== undefined && checkedItems.get(node.items) === format) return boolTyped(left.mapped);
+  let ok = true;
+  const checksFormat = format !== undefined && !isCaseFormat(format);
+  // The common IPv4 item is well formed for an Ip value and for the `ip` format at once: one scan.
+  const ipFast = left.type === "Ip" && (format === "ip" || format === undefined);
+  for (const item of node.items) {
+    if (ipFast && (item.type === "ip" || item.type === "cidr") && ipv4Form(item.value) === item.type) continue;
+    let problem = setItemProblem(left.type, item);
+    if (problem === undefined && checksFormat && item.type !== "int_range") {
+      const misfit = formatProblem(format, item.value, true);
+      if (misfit !== undefined) problem = `{left} never equals '${item.value}': ${misfit}.`;
+    }
+    if (problem !== undefined) {
+      ctx.errors.push({ message: problem.replace("{left}", describe(node.left)), ...(item.span ?? node.span ?? { start: 0, end: 0 }) });
+      ok = false;
+    }
+  }
+  return ok ? boolTyped(left.mapped) : undefined;
+}
+
+function checkCall(ctx: Checking, node: Extract<Expr, { kind: "call" }>, scope: Scope): Typed | undefined {
+  const signature = SIGNATURES[node.name];
+  if (signature === undefined) {
+    report(ctx.errors, node, `Unknown function '${String(node.name)}'.`);
+    return undefined;
+  }
+  if (signature.where === "rewrite" && ctx.options.context !== "rewrite") {
+    report(ctx.errors, node, `${node.name}() is only allowed in transform-rule rewrite expressions.`);
+  }
+  if (signature.plan !== undefined && TIER_RANK[ctx.options.tier] < TIER_RANK[signature.plan]) {
+    report(ctx.errors, node, `${node.name}() needs ${PLAN_WORDS[signature.plan]}, but the zone is on '${ctx.options.tier}'.`);
+  }
+  if (signature.where === "response") {
+    report(ctx.errors, node, `${node.name}() is only allowed in response header transform rules and custom error rules, not in request rules.`);
+    return undefined;
+  }
+  const count = node.args.length;
+  if (count < signature.min || count > signature.max) {
+    const expected =
+      signature.min === signature.max
+        ? `${signature.min}`
+        : signature.max === Infinity
+          ? `at least ${signature.min}`
+          : `${signature.min} to ${signature.max}`;
+    report(ctx.errors, node, `'${node.name}' takes ${expected} argument${expected === "1" ? "" : "s"}, but ${count} ${count === 1 ? "was" : "were"} given.`);
+    return undefined;
+  }
+  const isAnyAll = node.name === "any" || node.name === "all";
+  const args = node.args.map((arg, position) =>
+    check(ctx, arg, scopeOf(scope.inAnyAll || isAnyAll, position === 0)),
+  );
+  if (args.some((arg) => arg === undefined)) return undefined;
+  let ok = true;
+  args.forEach((typed, position) => {
+    const arg = node.args[position] as Expr;
+    const rule = signature.args[Math.min(position, signature.args.length - 1)];
+    if (typed === undefined || rule === undefined) return;
+    const problem = rule(typed, arg, position);
+    if (problem !== undefined) {
+      report(ctx.errors, arg, `Argument ${position + 1} of '${node.name}' ${problem}.`);
+      ok = false;
+    }
+  });
+  if (!ok) return undefined;
+  const first = args[0];
+  const type = signature.returns(first);
+  return { type, mapped: !isAnyAll && first?.mapped === true };
+}
+
 
 type ArgumentRule = (typed: Typed, arg: Expr, position: number) => string | undefined;
 
@@ -570,32 +637,36 @@ function literalFits(type: Typed["type"], literal: Literal): boolean {
   }
 }
 
+const SET_ITEM_KINDS: Readonly<Record<SetItem["type"], string>> = {
+  string: "a string",
+  int: "an integer",
+  int_range: "an integer range",
+  ip: "an IP address",
+  cidr: "a CIDR",
+};
+
+/** The set items each tested type takes. */
+const SET_ITEM_TYPES: Readonly<Record<string, readonly SetItem["type"][]>> = {
+  String: ["string"],
+  Bytes: ["string"],
+  Int: ["int", "int_range"],
+  Float: ["int", "int_range"],
+  Ip: ["ip", "cidr"],
+};
+
 /** Why a set item does not fit the tested value's type; `{left}` is filled in by the caller. */
 function setItemProblem(type: Typed["type"], item: SetItem): string | undefined {
-  const itemKinds: Record<SetItem["type"], string> = {
-    string: "a string",
-    int: "an integer",
-    int_range: "an integer range",
-    ip: "an IP address",
-    cidr: "a CIDR",
-  };
-  const allowed: Partial<Record<string, SetItem["type"][]>> = {
-    String: ["string"],
-    Bytes: ["string"],
-    Int: ["int", "int_range"],
-    Float: ["int", "int_range"],
-    Ip: ["ip", "cidr"],
-  };
-  const fits = allowed[type];
+  const fits = Object.hasOwn(SET_ITEM_TYPES, type) ? SET_ITEM_TYPES[type] : undefined;
   if (fits === undefined) return `Sets cannot hold ${type} values.`;
-  if (!fits.includes(item.type)) return `This set item is ${itemKinds[item.type]}, but {left} is ${type}.`;
+  if (!fits.includes(item.type)) return `This set item is ${SET_ITEM_KINDS[item.type]}, but {left} is ${type}.`;
   if ((item.type === "int" && !Number.isSafeInteger(item.value)) || (item.type === "int_range" && !(Number.isSafeInteger(item.from) && Number.isSafeInteger(item.to)))) {
     return "Set integers must be whole numbers within 2^53-1.";
   }
   if (item.type === "int_range" && item.from > item.to) return `The range ${item.from}..${item.to} starts after it ends.`;
   if (item.type === "string" && findLoneSurrogate(item.value) !== -1) return NOT_WELL_FORMED;
-  if (item.type === "ip" && parseIpAddress(item.value) === undefined) return `'${item.value}' is not a valid IP address.`;
-  if (item.type === "cidr") {
+  // Most IP items are IPv4, read without allocating; the full parsers judge the rest.
+  if (item.type === "ip" && ipv4Form(item.value) !== "ip" && parseIpAddress(item.value) === undefined) return `'${item.value}' is not a valid IP address.`;
+  if (item.type === "cidr" && ipv4Form(item.value) !== "cidr") {
     const cidr = parseCidr(item.value);
     if (!cidr.ok) return `Invalid CIDR: ${cidr.reason}.`;
   }

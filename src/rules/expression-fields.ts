@@ -2,24 +2,38 @@ import type { Expr } from "./ast.js";
 
 /** The names of the fields an expression reads, in order of appearance (with repeats). */
 export function expressionFields(expr: Expr): string[] {
+  const names: string[] = [];
+  collectFields(expr, names);
+  return names;
+}
+
+/** One array for the whole walk: this runs over every rule, in lowering and in each zone's check. */
+function collectFields(expr: Expr, names: string[]): void {
   switch (expr.kind) {
     case "field":
-      return [expr.name];
+      names.push(expr.name);
+      return;
     case "literal":
     case "constant":
-      return [];
+      return;
     case "compare":
-      return [...expressionFields(expr.left), ...expressionFields(expr.right)];
+      collectFields(expr.left, names);
+      collectFields(expr.right, names);
+      return;
     case "in":
     case "in_list":
-      return expressionFields(expr.left);
+      collectFields(expr.left, names);
+      return;
     case "not":
-      return expressionFields(expr.operand);
+      collectFields(expr.operand, names);
+      return;
     case "logical":
-      return expr.operands.flatMap(expressionFields);
+      for (const operand of expr.operands) collectFields(operand, names);
+      return;
     case "call":
-      return expr.args.flatMap(expressionFields);
+      for (const arg of expr.args) collectFields(arg, names);
+      return;
     case "index":
-      return expressionFields(expr.base);
+      collectFields(expr.base, names);
   }
 }

@@ -104,6 +104,8 @@ const JA4_SECTIONS: Readonly<Record<"ja4_a" | "ja4_b" | "ja4_c", readonly [numbe
 const JA3 = /^[0-9a-f]{32}$/;
 const JA4_A = /^[tqd](13|12|11|10|s3|s2|d1|d2|d3|00)[di]\d{2}\d{2}[0-9a-zA-Z]{2}$/;
 const HEX12 = /^[0-9a-f]{12}$/;
+/** A whole well-formed JA4 (`a_b_c`): one test for the common case, before any section is cut out. */
+const JA4 = /^[tqd](13|12|11|10|s3|s2|d1|d2|d3|00)[di]\d{2}\d{2}[0-9a-zA-Z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/;
 const MAX_ASN = 4294967295;
 
 /**
@@ -212,6 +214,7 @@ function ja4Problem(value: string, section?: "a" | "b" | "c"): string | undefine
     if (HEX12.test(value)) return undefined;
     return value.length === 12 ? `section ${section} is 12 lowercase hex characters` : `section ${section} is 12 lowercase hex characters, this one has ${value.length}`;
   }
+  if (JA4.test(value)) return undefined;
   if (value.length !== 36) return `a JA4 is 36 characters (a_b_c), this one has ${value.length}`;
   const [a = "", b = "", c = ""] = value.split("_");
   return ja4Problem(a, "a") ?? ja4Problem(b, "b") ?? ja4Problem(c, "c");

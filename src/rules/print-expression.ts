@@ -1,5 +1,5 @@
 import type { Expr, Literal, SetItem } from "./ast.js";
-import { parseCidr, parseIpAddress } from "./ip-address.js";
+import { ipv4Form, parseCidr, parseIpAddress } from "./ip-address.js";
 import { FUNCTION_NAMES } from "./parse-expression.js";
 import { findInvisibleCharacter, findLoneSurrogate } from "./well-formed-unicode.js";
 
@@ -109,10 +109,12 @@ export function printSetItem(item: SetItem): string {
     case "int_range":
       if (item.from > item.to) throw new Error(`Cannot print range ${item.from}..${item.to}: it starts after it ends.`);
       return `${printInteger(item.from)}..${printInteger(item.to)}`;
+    // A large IP set is mostly IPv4, read without allocating; the full parsers judge the rest.
     case "ip":
-      if (parseIpAddress(item.value) === undefined) throw new Error(`Cannot print invalid IP address '${item.value}'.`);
+      if (ipv4Form(item.value) !== "ip" && parseIpAddress(item.value) === undefined) throw new Error(`Cannot print invalid IP address '${item.value}'.`);
       return item.value;
     case "cidr": {
+      if (ipv4Form(item.value) === "cidr") return item.value;
       const cidr = parseCidr(item.value);
       if (!cidr.ok) throw new Error(`Cannot print invalid CIDR: ${cidr.reason}.`);
       return item.value;

@@ -134,3 +134,41 @@ describe("a condition that lowers to nothing", () => {
     expect(found).toEqual(["BP325 6:26"]);
   });
 });
+
+describe("set items after dropped ones", () => {
+  it("locate a misfit at its own line when expired, repeated and invalid items came before it", () => {
+    const { found } = lower(
+      `${HEAD}sets:\n  verbs:\n    type: string\n    items:\n      - { value: PUT, expires: "2020-01-01" }\n      - GET\n      - GET\n      - post\n      - { value: del, note: x }\nrules:\n  - id: a\n    when: { method: $verbs }\n    action: block\n`,
+    );
+    // BP317 (expired) at line 8, BP322 (repeated) at 10, then the misfits 'post' and 'del' at their own items.
+    expect(found).toEqual(["BP317 8:32", "BP322 10:9", "BP331 11:9", "BP331 12:18"]);
+  });
+
+  it("keep one set's items in order, and deduplicate a list that mixes a set with values", () => {
+    const { policy } = lower(`${HEAD}sets:\n  ips: { type: ip, items: [192.0.2.0/24, 198.51.100.7, "2001:db8::/32"] }\nrules:\n  - id: a\n    when: { ip: $ips }\n    action: block\n  - id: b\n    when: { ip: [198.51.100.7, $ips, 198.51.100.7] }\n    action: block\n`);
+    const items = (rule: number) => (policy!.rules[rule]!.condition as Extract<Expr, { kind: "in" }>).items.map((item) => (item.type === "int_range" ? "" : `${item.type} ${item.value}`));
+    expect(items(0)).toEqual(["cidr 192.0.2.0/24", "ip 198.51.100.7", "cidr 2001:db8::/32"]);
+    expect(items(1)).toEqual(["ip 198.51.100.7", "cidr 192.0.2.0/24", "cidr 2001:db8::/32"]);
+  });
+
+  it("deduplicate a long list as a short one, keeping first occurrences in order", () => {
+    const values = Array.from({ length: 30 }, (_, i) => `/p${i % 12}`);
+    const { policy } = lower(`${HEAD}rules:\n  - id: a\n    when: { path: [${values.join(", ")}] }\n    action: block\n`);
+    const condition = policy!.rules[0]!.condition as Extract<Expr, { kind: "in" }>;
+    expect(condition.items.map((item) => (item.type === "string" ? item.value : ""))).toEqual(values.slice(0, 12));
+  });
+});
+
+describe("a very large set", () => {
+  it("lowers without spreading its items into one call (which overflowed the stack past ~120,000)", () => {
+    const { source } = parseYaml("policies/p.yaml", `${HEAD}sets:\n  big: { type: ip, items: [192.0.2.1] }\nrules:\n  - id: a\n    when: { ip: $big }\n    action: block\n  - id: b\n    when: { ip: [$big, 198.51.100.1] }\n    action: block\n`);
+    const raw = structuredClone(source!.value) as RawPolicy;
+    // The file's positions are not needed: no item is reported. The items are what YAML would give.
+    const items = Array.from({ length: 200_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    raw.sets!.big!.items = items;
+    const { policy, diagnostics } = lowerPolicy({ source: source!, raw }, NOW);
+    expect(diagnostics).toEqual([]);
+    const sizes = policy!.rules.map((rule) => (rule.condition as Extract<Expr, { kind: "in" }>).items.length);
+    expect(sizes).toEqual([200_000, 200_001]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Expr } from "../../src/rules/ast.js";
-import { checkExpression, expressionType, type CheckOptions } from "../../src/rules/check-expression.js";
+import { checkExpression, expressionType, noteCheckedItems, type CheckOptions } from "../../src/rules/check-expression.js";
 import { parseExpression } from "../../src/rules/parse-expression.js";
 
 const EDGE_ENTERPRISE: CheckOptions = { tier: "enterprise", context: "filter", allowWorkerFields: false };
@@ -193,5 +193,27 @@ describe("strings that are not well-formed Unicode", () => {
     expect(checkExpression(expr, EDGE_ENTERPRISE)).toEqual([
       { message: expect.stringContaining("not well-formed Unicode"), start: 20, end: 23 },
     ]);
+  });
+});
+
+describe("item lists noted as checked", () => {
+  const membership = (field: string, items: string[]): Extract<Expr, { kind: "in" }> => ({
+    kind: "in",
+    left: { kind: "field", name: field },
+    items: items.map((value) => ({ type: "string", value })),
+  });
+
+  it("are not read again for the format they were checked for", () => {
+    // A list no validator would pass, noted as checked: only its noting can make it pass.
+    const noted = membership("cf.bot_management.ja4", ["not-a-ja4"]);
+    noteCheckedItems(noted.items, "ja4");
+    expect(checkExpression(noted, EDGE_ENTERPRISE)).toEqual([]);
+  });
+
+  it("are read in full for another format, and unnoted lists always are", () => {
+    const other = membership("cf.bot_management.ja3_hash", ["not-a-ja3"]);
+    noteCheckedItems(other.items, "ja4");
+    expect(checkExpression(other, EDGE_ENTERPRISE).map((e) => e.message)).toEqual([expect.stringContaining("a JA3 is 32 lowercase hex characters")]);
+    expect(checkExpression(membership("cf.bot_management.ja4", ["not-a-ja4"]), EDGE_ENTERPRISE)).toHaveLength(1);
   });
 });
