@@ -2,13 +2,23 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Parser } from "yaml";
+import { Lexer, Parser } from "yaml";
 import { QuietParser } from "../../src/load/quiet-parser.js";
 import { propertyRuns } from "../setup/fast-check-seed.js";
 import { arbitraryYaml } from "./arbitrary-yaml.js";
 
-/** yaml 2.9.1's `Parser.next`, which QuietParser.next copies without its first `if`. */
-const COPIED = `*next(source) {
+/** yaml 2.9.1's `Parser.parse`, which QuietParser.parse copies with `advance` for `next`. */
+const COPIED_PARSE = `*parse(source, incomplete = false) {
+  if (this.onNewLine && this.offset === 0)
+    this.onNewLine(0);
+  for (const lexeme of this.lexer.lex(source, incomplete))
+    yield* this.next(lexeme);
+  if (!incomplete)
+    yield* this.end();
+}`;
+
+/** yaml 2.9.1's `Parser.next`, which QuietParser.advance copies without its first `if`. */
+const COPIED_NEXT = `*next(source) {
   this.source = source;
   if (node_process.env.LOG_TOKENS)
     console.log('|', cst.prettyToken(source));
@@ -88,8 +98,9 @@ function yamlFiles(dir: string): string[] {
 }
 
 describe("QuietParser", () => {
-  it("copies the Parser.next of the yaml version installed (re-copy it when yaml changes)", () => {
-    expect(normalise(Parser.prototype.next.toString())).toBe(normalise(COPIED));
+  it("copies the Parser.parse and Parser.next of the yaml version installed (re-copy them when yaml changes)", () => {
+    expect(normalise(Parser.prototype.parse.toString())).toBe(normalise(COPIED_PARSE));
+    expect(normalise(Parser.prototype.next.toString())).toBe(normalise(COPIED_NEXT));
   });
 
   it("builds the same syntax trees as yaml's Parser from every fixture", () => {
@@ -99,6 +110,12 @@ describe("QuietParser", () => {
       const text = readFileSync(file, "utf8");
       expect(parseWith(QuietParser, text), file).toBe(parseWith(Parser, text));
     }
+  });
+
+  it("yields from next what yaml's Parser yields, token by token", () => {
+    const text = "a: [1, {b: 2}]\n---\n- x\n...\n";
+    const tokensOf = (parser: Parser) => [...new Lexer().lex(text)].map((lexeme) => flatten([...parser.next(lexeme)]));
+    expect(tokensOf(new QuietParser())).toEqual(tokensOf(new Parser()));
   });
 
   it("builds the same syntax trees as yaml's Parser from arbitrary documents and broken text", () => {
