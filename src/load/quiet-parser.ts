@@ -1,6 +1,8 @@
 import { CST, Parser, type Lexer } from "yaml";
 
-/** The members of yaml's Parser used here; private in its typings, plain fields at run time. */
+type Tokens = Generator<CST.Token, void>;
+
+/** The members of yaml's Parser used here: private in its typings, plain members at run time. */
 interface ParserState {
   onNewLine?: (offset: number) => void;
   atNewLine: boolean;
@@ -10,22 +12,33 @@ interface ParserState {
   source: string;
   type: string;
   lexer: Lexer;
-  step(): Generator<CST.Token, void>;
-  pop(error?: CST.Token): Generator<CST.Token, void>;
+  peek(n: number): CST.Token | undefined;
+  step(): Tokens;
+  pop(error?: CST.Token): Tokens;
+  stream(): Tokens;
+  document(top: CST.Token): Tokens;
+  scalar(top: CST.Token): Tokens;
+  blockScalar(top: CST.Token): Tokens;
+  blockMap(top: CST.Token): Tokens;
+  blockSequence(top: CST.Token): Tokens;
+  flowCollection(top: CST.Token): Tokens;
+  documentEnd(top: CST.Token): Tokens;
 }
 
 /**
- * yaml's Parser, made cheaper in its two outermost methods without changing what it builds.
- * `Parser.next` (yaml 2.9.1) reads `process.env.LOG_TOKENS` once per lexical token, and each read
- * of `process.env` asks the operating system's environment: about a tenth of the whole parse of
- * the bench policies. `Parser.parse` makes a generator per lexical token to run `next`, though
- * most tokens complete nothing: `advance` gathers what a token completes into an array instead.
- * Both are the library's code, line for line, otherwise; test/load/quiet-parser.test.ts pins the
- * library's source they were copied from and checks that both parsers build the same syntax trees.
+ * yaml's Parser, made cheaper in its three outermost methods without changing what it builds.
+ * For each lexical token (510,000 in the bench policies) yaml 2.9.1's `parse` runs `next`, which
+ * reads `process.env.LOG_TOKENS` (a question to the operating system's environment, about a tenth
+ * of the whole parse) and runs `step`, which picks the method for the node being built; `parse`,
+ * `next` and `step` are generators, three made and run per token, though most tokens complete no
+ * token to yield. Here `advance` is `next` and `step` pushing what they complete onto an array:
+ * the library's code line for line otherwise, with the states that build nodes left to it. The
+ * parse of the bench policies takes two thirds of the time. test/load/quiet-parser.test.ts pins
+ * the library's source these were copied from and checks that both build the same syntax trees.
  */
 export class QuietParser extends Parser {
   /** Parses a YAML stream, as `Parser.parse` does. */
-  override *parse(source: string, incomplete = false): Generator<CST.Token, void> {
+  override *parse(source: string, incomplete = false): Tokens {
     const self = this as unknown as ParserState;
     if (self.onNewLine && self.offset === 0) self.onNewLine(0);
     const completed: CST.Token[] = [];
@@ -40,19 +53,19 @@ export class QuietParser extends Parser {
   }
 
   /** Advances the parser by one lexical token, as `Parser.next` does. */
-  override *next(source: string): Generator<CST.Token, void> {
+  override *next(source: string): Tokens {
     const completed: CST.Token[] = [];
     this.advance(source, completed);
     yield* completed;
   }
 
-  /** `Parser.next`, with the tokens it would yield pushed onto `completed`. */
+  /** `Parser.next` without its LOG_TOKENS hook, pushing what it completes onto `completed`. */
   private advance(source: string, completed: CST.Token[]): void {
     const self = this as unknown as ParserState;
     self.source = source;
     if (self.atScalar) {
       self.atScalar = false;
-      for (const token of self.step()) completed.push(token);
+      this.stepInto(completed);
       self.offset += source.length;
       return;
     }
@@ -67,7 +80,7 @@ export class QuietParser extends Parser {
       self.type = "scalar";
     } else {
       self.type = type;
-      for (const token of self.step()) completed.push(token);
+      this.stepInto(completed);
       switch (type) {
         case "newline":
           self.atNewLine = true;
@@ -90,5 +103,48 @@ export class QuietParser extends Parser {
       }
       self.offset += source.length;
     }
+  }
+
+  /** `Parser.step`, pushing what it completes onto `completed`. */
+  private stepInto(completed: CST.Token[]): void {
+    const self = this as unknown as ParserState;
+    const top = self.peek(1);
+    let tokens: Tokens;
+    if (self.type === "doc-end" && top?.type !== "doc-end") {
+      // The end of a document (`...`): rare, left to the library.
+      tokens = self.step();
+    } else if (!top) {
+      tokens = self.stream();
+    } else {
+      switch (top.type) {
+        case "document":
+          tokens = self.document(top);
+          break;
+        case "alias":
+        case "scalar":
+        case "single-quoted-scalar":
+        case "double-quoted-scalar":
+          tokens = self.scalar(top);
+          break;
+        case "block-scalar":
+          tokens = self.blockScalar(top);
+          break;
+        case "block-map":
+          tokens = self.blockMap(top);
+          break;
+        case "block-seq":
+          tokens = self.blockSequence(top);
+          break;
+        case "flow-collection":
+          tokens = self.flowCollection(top);
+          break;
+        case "doc-end":
+          tokens = self.documentEnd(top);
+          break;
+        default:
+          tokens = self.pop();
+      }
+    }
+    for (const token of tokens) completed.push(token);
   }
 }

@@ -17,6 +17,44 @@ const COPIED_PARSE = `*parse(source, incomplete = false) {
     yield* this.end();
 }`;
 
+/** yaml 2.9.1's `Parser.step`, which QuietParser.stepInto copies. */
+const COPIED_STEP = `*step() {
+  const top = this.peek(1);
+  if (this.type === 'doc-end' && top?.type !== 'doc-end') {
+    while (this.stack.length > 0)
+      yield* this.pop();
+    this.stack.push({
+      type: 'doc-end',
+      offset: this.offset,
+      source: this.source
+    });
+    return;
+  }
+  if (!top)
+    return yield* this.stream();
+  switch (top.type) {
+    case 'document':
+      return yield* this.document(top);
+    case 'alias':
+    case 'scalar':
+    case 'single-quoted-scalar':
+    case 'double-quoted-scalar':
+      return yield* this.scalar(top);
+    case 'block-scalar':
+      return yield* this.blockScalar(top);
+    case 'block-map':
+      return yield* this.blockMap(top);
+    case 'block-seq':
+      return yield* this.blockSequence(top);
+    case 'flow-collection':
+      return yield* this.flowCollection(top);
+    case 'doc-end':
+      return yield* this.documentEnd(top);
+  }
+  /* istanbul ignore next should not happen */
+  yield* this.pop();
+}`;
+
 /** yaml 2.9.1's `Parser.next`, which QuietParser.advance copies without its first `if`. */
 const COPIED_NEXT = `*next(source) {
   this.source = source;
@@ -98,8 +136,9 @@ function yamlFiles(dir: string): string[] {
 }
 
 describe("QuietParser", () => {
-  it("copies the Parser.parse and Parser.next of the yaml version installed (re-copy them when yaml changes)", () => {
+  it("copies the Parser.parse, next and step of the yaml version installed (re-copy them when yaml changes)", () => {
     expect(normalise(Parser.prototype.parse.toString())).toBe(normalise(COPIED_PARSE));
+    expect(normalise((Parser.prototype as unknown as { step: () => unknown }).step.toString())).toBe(normalise(COPIED_STEP));
     expect(normalise(Parser.prototype.next.toString())).toBe(normalise(COPIED_NEXT));
   });
 
