@@ -31,19 +31,15 @@ export interface YamlSource {
 export type ValuePath = ReadonlyArray<string | number>;
 
 /**
- * Line starts counted from the text itself: CR LF, LF and a lone CR each end a line (YAML 1.2,
- * and what editors show). The parser's own count misses line breaks inside tokens it cannot
- * read, which put later diagnostics past the end of their line.
+ * Line starts counted from the text itself: after each LF, alone or after a CR. A lone CR ends a
+ * line too (YAML 1.2, and what editors show), but a text holding one is refused at the first, and
+ * no line before it is counted differently. The parser's own count misses line breaks inside
+ * tokens it cannot read, which put later diagnostics past the end of their line.
  */
 function countLines(text: string): LineCounter {
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
-  if (LONE_CR.test(text)) {
-    for (const match of text.matchAll(/\r\n?|\n/g)) lineCounter.addNewLine(match.index + match[0].length);
-  } else {
-    // Every line break ends in LF: a search for it is several times cheaper than the regex.
-    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", end + 1)) lineCounter.addNewLine(end + 1);
-  }
+  for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", end + 1)) lineCounter.addNewLine(end + 1);
   return lineCounter;
 }
 
@@ -57,6 +53,8 @@ const LONE_CR = /\r(?!\n)/;
  */
 export function parseYaml(file: string, input: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
   const text = input.startsWith(BOM) ? input.slice(BOM.length) : input;
+  // The yaml library reads a lone CR as part of a key or value (`'\r sets'`), not as a line break.
+  const loneCr = LONE_CR.exec(text);
   const lineCounter = countLines(text);
   const at = (offset: number, end?: number): Location => {
     // yaml may point between the CR and LF of a line break: that is the end of the line's text.
@@ -64,8 +62,6 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
     const { line, col } = lineCounter.linePos(start);
     return { file, line, column: col, length: Math.max(1, (end ?? start + 1) - start) };
   };
-  // The yaml library reads a lone CR as part of a key or value (`'\r sets'`), not as a line break.
-  const loneCr = LONE_CR.exec(text);
   if (loneCr !== null) return { diagnostics: [makeDiagnostic("BP115", at(loneCr.index))] };
   // What parseDocument does, split in two so that nesting is measured on the syntax tree (built
   // without recursion) before the composer, which recurses once per level, ever sees it.
