@@ -1,7 +1,9 @@
-import { Alias, Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node } from "yaml";
+import { Alias, Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, YAMLParseError, type CST, type Document, type Node } from "yaml";
 import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkStrings } from "./check-strings.js";
+import { NOT_PLAIN, plainValue } from "./plain-value.js";
+import { QuietParser } from "./quiet-parser.js";
 
 /** At most this many alias expansions per document: real policies need few, alias bombs need many. */
 export const MAX_ALIAS_COUNT = 100;
@@ -29,16 +31,19 @@ export interface YamlSource {
 export type ValuePath = ReadonlyArray<string | number>;
 
 /**
- * Line starts counted from the text itself: CR LF, LF and a lone CR each end a line (YAML 1.2,
- * and what editors show). The parser's own count misses line breaks inside tokens it cannot
- * read, which put later diagnostics past the end of their line.
+ * Line starts counted from the text itself: after each LF, alone or after a CR. A lone CR ends a
+ * line too (YAML 1.2, and what editors show), but a text holding one is refused at the first, and
+ * no line before it is counted differently. The parser's own count misses line breaks inside
+ * tokens it cannot read, which put later diagnostics past the end of their line.
  */
 function countLines(text: string): LineCounter {
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
-  for (const match of text.matchAll(/\r\n?|\n/g)) lineCounter.addNewLine(match.index + match[0].length);
+  for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", end + 1)) lineCounter.addNewLine(end + 1);
   return lineCounter;
 }
+
+const LONE_CR = /\r(?!\n)/;
 
 /**
  * Parses one YAML document, keeping positions. Syntax errors, duplicate keys, unknown tags, keys that
@@ -48,6 +53,8 @@ function countLines(text: string): LineCounter {
  */
 export function parseYaml(file: string, input: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
   const text = input.startsWith(BOM) ? input.slice(BOM.length) : input;
+  // The yaml library reads a lone CR as part of a key or value (`'\r sets'`), not as a line break.
+  const loneCr = LONE_CR.exec(text);
   const lineCounter = countLines(text);
   const at = (offset: number, end?: number): Location => {
     // yaml may point between the CR and LF of a line break: that is the end of the line's text.
@@ -55,12 +62,10 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
     const { line, col } = lineCounter.linePos(start);
     return { file, line, column: col, length: Math.max(1, (end ?? start + 1) - start) };
   };
-  // The yaml library reads a lone CR as part of a key or value (`'\r sets'`), not as a line break.
-  const loneCr = /\r(?!\n)/.exec(text);
   if (loneCr !== null) return { diagnostics: [makeDiagnostic("BP115", at(loneCr.index))] };
   // What parseDocument does, split in two so that nesting is measured on the syntax tree (built
   // without recursion) before the composer, which recurses once per level, ever sees it.
-  const tokens = [...new Parser().parse(text)];
+  const tokens = [...new QuietParser().parse(text)];
   const tooDeep = findTooDeep(tokens);
   if (tooDeep !== undefined) return { diagnostics: [makeDiagnostic("BP111", at(tooDeep), MAX_NESTING_DEPTH)] };
   const doc = composeOne(tokens, text.length);
@@ -88,9 +93,22 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
   const illFormed = checkStrings(file, text, doc, lineCounter);
   if (illFormed.length > 0) return { diagnostics: illFormed };
 
-  diagnostics.push(...checkStructure(doc, at));
-  if (diagnostics.length > 0) return { diagnostics };
+  // Most documents are plain trees of maps, lists and scalars: one walk checks and converts them.
+  // Anything else (an alias, a complex key, a merge key, a tagged collection) takes the long way.
+  const plain = plainValue(doc, MAX_NESTING_DEPTH);
+  const converted = plain !== NOT_PLAIN ? { value: plain } : convertWithAliases(doc, at);
+  if ("diagnostics" in converted) return converted;
+  return { source: { file, text, doc, lineCounter, value: converted.value }, diagnostics: [] };
+}
 
+/**
+ * The plain value of a document that may hold aliases, bad keys and anything else YAML allows:
+ * aliases to no anchor, keys that cannot be names, alias bombs and values that aliases nest too
+ * deep are diagnostics.
+ */
+function convertWithAliases(doc: Document.Parsed, at: (offset: number, end?: number) => Location): { value: unknown } | { diagnostics: Diagnostic[] } {
+  const diagnostics = checkStructure(doc, at);
+  if (diagnostics.length > 0) return { diagnostics };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -108,7 +126,7 @@ export function parseYaml(file: string, input: string): { source?: YamlSource; d
     const tooDeepThroughAliases = makeDiagnostic("BP111", at(firstAlias?.range?.[0] ?? 0, firstAlias?.range?.[1]), MAX_NESTING_DEPTH);
     return { diagnostics: [withHint(tooDeepThroughAliases, "aliases count: an alias repeats its anchor's whole value, and one inside its own anchor nests without end")] };
   }
-  return { source: { file, text, doc, lineCounter, value }, diagnostics: [] };
+  return { value };
 }
 
 /**

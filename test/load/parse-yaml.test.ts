@@ -27,6 +27,7 @@ describe("parseYaml", () => {
 
   it("refuses a lone CR, which yaml would read into a key, at the CR", () => {
     expect(found("{ version: 1,\r sets: x }\n")).toEqual(["BP115 1:14"]);
+    expect(found("a: 1\r\nb: 2\nc: x\r y\r z\n")).toEqual(["BP115 3:5"]);
     expect(found("a: 1\r\nb: 2\r\n")).toEqual([]);
   });
 
