@@ -1,4 +1,4 @@
-import { Alias, Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, YAMLParseError, type CST, type Document, type Node } from "yaml";
+import { Alias, Composer, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, YAMLParseError, type CST, type Document, type Node } from "yaml";
 import { makeDiagnostic, withHint, type Location } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkStrings } from "./check-strings.js";
@@ -113,8 +113,14 @@ function convertWithAliases(doc: Document.Parsed, at: (offset: number, end?: num
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
+    // A merge key (`<<`, YAML 1.1 or tagged `!!merge`) whose value is not a map.
+    if (!(error instanceof ReferenceError)) {
+      if (!(error instanceof Error)) throw error;
+      const merge = findMergePair(doc.contents);
+      const range = (isScalar(merge?.value) || isCollection(merge?.value) ? merge.value.range : undefined) ?? [0, 1];
+      return { diagnostics: [makeDiagnostic("BP101", at(range[0], range[1]), sentence(error.message))] };
+    }
     // Undefined aliases were reported above, so a ReferenceError here means too many expansions.
-    if (!(error instanceof ReferenceError)) throw error;
     const firstAlias = findFirstAlias(doc.contents);
     const offset = firstAlias?.range?.[0] ?? 0;
     return { diagnostics: [makeDiagnostic("BP103", at(offset, firstAlias?.range?.[1]), MAX_ALIAS_COUNT)] };
@@ -270,6 +276,18 @@ function keyHint(key: Node | null): string | undefined {
 function sentence(text: string): string {
   const trimmed = text.trim().replace(/\s+at line \d+, column \d+:?$/, "");
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/** The first pair whose key is a merge key (`<<`). */
+function findMergePair(node: unknown): Pair | undefined {
+  if (isPair(node)) return isScalar(node.key) && (node.key.source === "<<" || node.key.value === "<<") ? node : findMergePair(node.value);
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items) {
+      const found = findMergePair(item);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function findFirstAlias(node: unknown): Alias | undefined {

@@ -31,6 +31,14 @@ describe("parseYaml", () => {
     expect(found("a: 1\r\nb: 2\r\n")).toEqual([]);
   });
 
+  it("refuses a merge key whose value is not a map at that value, never a crash", () => {
+    expect(found("!!merge <<: 1\n")).toEqual(["BP101 1:13"]);
+    expect(found("%YAML 1.1\n---\nrules:\n  <<: [1, 2]\n")).toEqual(["BP101 4:7"]);
+    expect(parseYaml("a.yaml", "!!merge <<: 1\n").diagnostics[0]!.message).toBe("YAML syntax error: Merge sources must be maps or map aliases.");
+    // A merge of a map is YAML 1.1 and stays a plain value.
+    expect(parseYaml("a.yaml", "%YAML 1.1\n---\nbase: &b {x: 1}\nc: {<<: *b, z: 2}\n").source?.value).toEqual({ base: { x: 1 }, c: { x: 1, z: 2 } });
+  });
+
   it("tells an undefined alias from an alias bomb", () => {
     expect(found("a: 1\nb: *nope\n")).toEqual(["BP109 2:4"]);
     expect(parseYaml("a.yaml", "b: *nope\n").diagnostics[0]?.message).toBe("Alias '*nope' refers to no anchor: define '&nope' before it is used.");
