@@ -129,8 +129,10 @@ function convertWithAliases(doc: Document.Parsed, at: (offset: number, end?: num
   // later stage recurses over the value, so it is held to the same limit as the text.
   if (!withinDepth(value, MAX_NESTING_DEPTH)) {
     const firstAlias = findFirstAlias(doc.contents);
-    const tooDeepThroughAliases = makeDiagnostic("BP111", at(firstAlias?.range?.[0] ?? 0, firstAlias?.range?.[1]), MAX_NESTING_DEPTH);
-    return { diagnostics: [withHint(tooDeepThroughAliases, "aliases count: an alias repeats its anchor's whole value, and one inside its own anchor nests without end")] };
+    const tooDeep = makeDiagnostic("BP111", at(firstAlias?.range?.[0] ?? 0, firstAlias?.range?.[1]), MAX_NESTING_DEPTH);
+    // Without aliases, only pairs in flow lists (`[a: 1]`, a map each) nest a value deeper than its text.
+    const why = firstAlias ? "aliases count: an alias repeats its anchor's whole value, and one inside its own anchor nests without end" : "a pair inside a flow list ('[a: 1]') is a map of its own, one level more than the text shows";
+    return { diagnostics: [withHint(tooDeep, why)] };
   }
   return { value };
 }
