@@ -456,8 +456,8 @@ function listEntryToSetItem(entry: string | number): SetItem {
 
 /** A set's items by kind: strings and integers hashed, integer and IP ranges sorted and merged. */
 export interface SetLookup {
-  strings: Set<string>;
-  ints: Set<number>;
+  strings: ReadonlySet<string>;
+  ints: ReadonlySet<number>;
   inIntRanges: (value: number) => boolean;
   inV4: (value: number) => boolean;
   inV6: (value: bigint) => boolean;
@@ -496,8 +496,9 @@ function parsedMembershipTest(get: Getter, ip: (fields: FieldValues) => IpValue 
 
 /** Compiles an `in { … }` set's items for lookups (as `in` tests them, a string is also matched as an IP when the set has addresses). */
 export function setLookup(items: readonly SetItem[]): SetLookup {
-  const strings = new Set<string>();
-  const ints = new Set<number>();
+  // Only what the items need is built: the guards compile thousands of small sets, each once.
+  let strings: Set<string> | undefined;
+  let ints: Set<number> | undefined;
   const intRanges: [number, number][] = [];
   const v4: [number, number][] = [];
   const v6: [bigint, bigint][] = [];
@@ -508,10 +509,10 @@ export function setLookup(items: readonly SetItem[]): SetLookup {
   for (const item of items) {
     switch (item.type) {
       case "string":
-        strings.add(item.value);
+        (strings ??= new Set()).add(item.value);
         break;
       case "int":
-        ints.add(item.value);
+        (ints ??= new Set()).add(item.value);
         break;
       case "int_range":
         intRanges.push([item.from, item.to]);
@@ -531,20 +532,27 @@ export function setLookup(items: readonly SetItem[]): SetLookup {
     }
   }
   return {
-    strings,
-    ints,
-    inIntRanges: rangeMatcher(mergeRanges(intRanges)),
-    inV4: v4RangeMatcher(mergeRanges(v4)),
-    inV6: rangeMatcher(mergeRanges(v6)),
+    strings: strings ?? NO_STRINGS,
+    ints: ints ?? NO_INTS,
+    inIntRanges: intRanges.length === 0 ? NEVER : rangeMatcher(mergeRanges(intRanges)),
+    inV4: v4.length === 0 ? NEVER : v4RangeMatcher(mergeRanges(v4)),
+    inV6: v6.length === 0 ? NEVER : rangeMatcher(mergeRanges(v6)),
     hasIps: v4.length + v6.length > 0,
   };
 }
 
+const NO_STRINGS: ReadonlySet<string> = new Set();
+const NO_INTS: ReadonlySet<number> = new Set();
+const NEVER = (): boolean => false;
+
 /** Binary search over sorted, disjoint IPv4 ranges, kept flat (first, last, first, …) in one typed array. */
-function v4RangeMatcher(ranges: [number, number][]): (value: number) => boolean {
-  if (ranges.length === 0) return () => false;
-  const bounds = Float64Array.from(ranges.flat());
+function v4RangeMatcher(ranges: ReadonlyArray<[number, number]>): (value: number) => boolean {
   const count = ranges.length;
+  const bounds = new Float64Array(2 * count);
+  ranges.forEach(([first, last], i) => {
+    bounds[2 * i] = first;
+    bounds[2 * i + 1] = last;
+  });
   return (value) => {
     let low = 0;
     let high = count - 1;
@@ -558,10 +566,11 @@ function v4RangeMatcher(ranges: [number, number][]): (value: number) => boolean 
   };
 }
 
-function mergeRanges<T extends number | bigint>(ranges: [T, T][]): [T, T][] {
-  const sorted = [...ranges].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  const merged: [T, T][] = [];
-  for (const [first, last] of sorted) {
+/** Sorts ranges in place by their start and merges those that overlap. */
+function mergeRanges<T extends number | bigint>(ranges: Array<[T, T]>): Array<[T, T]> {
+  ranges.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const merged: Array<[T, T]> = [];
+  for (const [first, last] of ranges) {
     const previous = merged[merged.length - 1];
     if (previous !== undefined && first <= previous[1]) {
       if (last > previous[1]) previous[1] = last;
