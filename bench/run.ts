@@ -260,6 +260,10 @@ interface Timed<T> {
  * Runs each function once to warm up, then ALTERNATING_RUNS times in turns (A B C, C B A, …), so
  * that load from other processes falls on all alike; returns each one's median time.
  */
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
 function alternating(fns: ReadonlyArray<() => unknown>): Array<Timed<unknown>> {
   const results = fns.map((fn) => fn());
   const runs = fns.map((): number[] => []);
@@ -271,7 +275,7 @@ function alternating(fns: ReadonlyArray<() => unknown>): Array<Timed<unknown>> {
       runs[i]!.push(performance.now() - start);
     }
   }
-  return runs.map((times, i) => ({ ms: [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!, runs: times, result: results[i] }));
+  return runs.map((times, i) => ({ ms: median(times), runs: times, result: results[i] }));
 }
 
 /** The `in` set compile-zone splits a rule on: the condition itself, or the largest set it ANDs. */
@@ -356,6 +360,8 @@ function main(): void {
       () => texts().map((text) => parseDocument(text).toJS()),
       () => compileProject({ files: readProjectFiles(dir).files, stack: loadStackFile(dir, "bench").config ?? stack, now: NOW }),
     ] as const) as [Timed<unknown>, Timed<ReturnType<typeof compileProject>>];
+    // The median of each turn's own ratio: a turn on a busy moment slows its parse and its compile alike.
+    const compileRatio = median(compile.runs.map((ms, i) => ms / parse.runs[i]!));
     const compiled = compile.result;
     const errors = compiled.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || compiled.plans.length !== ZONES) {
@@ -444,7 +450,7 @@ function main(): void {
     const check = (ok: boolean) => (ok ? "ok" : "OVER");
     const rows: string[][] = [
       ["measure", "result", "floor", "ratio", "check"],
-      ["(a) compile project / parse YAML", `${fmt(compile.ms)} ms`, `${fmt(parse.ms)} ms`, `${fmt(compile.ms / parse.ms, 2)}×`, `${check(compile.ms / parse.ms <= COMPILE_BOUND)} (≤ ${COMPILE_BOUND})`],
+      ["(a) compile project / parse YAML", `${fmt(compile.ms)} ms`, `${fmt(parse.ms)} ms`, `${fmt(compileRatio, 2)}×`, `${check(compileRatio <= COMPILE_BOUND)} (≤ ${COMPILE_BOUND})`],
       [`(b) rules for ${int0(BIG_SET)}-item JA4 set`, `${bigEmitted}`, `min ${bigMinimum}`, `${fmt(bigRatio, 2)}×`, `${check(bigRatio <= PACKING_BOUND)} (≤ ${PACKING_BOUND})`],
       [`(b) rules for ${int0(LARGE_SET)}-item JA4 set`, `${large.emitted}`, `min ${large.minimum}`, `${fmt(large.emitted / large.minimum, 2)}×`, `${check(large.emitted / large.minimum <= PACKING_BOUND)} (≤ ${PACKING_BOUND})`],
       [`(b) additions changing 1 rule (${int0(ADDITIONS)})`, `${int0(singleChange * ADDITIONS)}`, `of ${int0(ADDITIONS)}`, `${fmt(singleChange * 100)}%`, `${check(singleChange >= SINGLE_CHANGE_BOUND)} (≥ ${SINGLE_CHANGE_BOUND * 100}%)`],
@@ -466,7 +472,7 @@ function main(): void {
     out.push(line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line));
     out.push("");
     out.push(`workload: ${ZONES} zones, ${int0(policyRules)} policy rules, ${int0(JA4_TOTAL)} JA4 items, ${fmt(yamlBytes / 1024 / 1024, 2)} MiB YAML in ${files.length} files (incl. Pulumi.bench.yaml)`);
-    out.push(`(a) compile ${compile.runs.map((r) => fmt(r)).join(" / ")} ms; parse ${parse.runs.map((r) => fmt(r)).join(" / ")} ms`);
+    out.push(`(a) compile ${compile.runs.map((r) => fmt(r)).join(" / ")} ms; parse ${parse.runs.map((r) => fmt(r)).join(" / ")} ms; ratio per turn ${compile.runs.map((r, i) => fmt(r / parse.runs[i]!, 2)).join(" / ")}`);
     out.push(`(b) ${int0(emitted.length)} custom rules emitted (longest ${int0(longest)} chars); ${bigRule}: ${bigEmitted} rules for minimum ${bigMinimum}`);
     out.push(`(b) ${int0(LARGE_SET)}-item set: ${large.emitted} rules for minimum ${large.minimum}; additions to the ${int0(BIG_SET)}-item set, rules changed: ${[...changeCounts].sort((a, b) => a[0] - b[0]).map(([n, k]) => `${n}: ${k}`).join(", ")}`);
     out.push(`(b) additions to the ${int0(LARGE_SET)}-item set, rules changed: ${[...largeCounts].sort((a, b) => a[0] - b[0]).map(([n, k]) => `${n}: ${k}`).join(", ")}`);
@@ -480,7 +486,7 @@ function main(): void {
     const packingOk = bigRatio <= PACKING_BOUND && splitRatio <= PACKING_BOUND && large.emitted / large.minimum <= PACKING_BOUND;
     const stabilityOk = singleChange >= SINGLE_CHANGE_BOUND && mostChanged <= MOST_CHANGED_BOUND;
     const hugeOk = hugeJa4.compile.ms <= HUGE_COMPILE_BOUND_MS && hugeIps.compile.ms <= HUGE_COMPILE_BOUND_MS;
-    const compileOk = compile.ms / parse.ms <= COMPILE_BOUND;
+    const compileOk = compileRatio <= COMPILE_BOUND;
     if (!packingOk || !stabilityOk || !hugeOk || !compileOk || decisionSpeed < DECISION_BOUND || bombCodes !== "BP103") process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
