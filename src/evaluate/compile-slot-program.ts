@@ -100,45 +100,31 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
   const ruleAtoms = [...merged, ...worker].map((rule) => conjunctAtoms(rule.condition));
   const occurrences = new Map<string, number>();
   for (const atom of atomExprs) countConditions(atom, occurrences);
-  const memoValues: boolean[] = [];
+  const memoValues: unknown[] = [];
   const memoStamps: number[] = [];
   let generation = 1;
-  const shared = new Map<string, SlotCondition>();
-  const memo = (key: string, condition: SlotCondition): SlotCondition => {
-    const found = shared.get(key);
-    if (found !== undefined) return found;
-    const at = memoValues.length;
-    memoValues.push(false);
-    memoStamps.push(0);
-    const memoised: SlotCondition = (input) => {
-      if (memoStamps[at] === generation) return memoValues[at] as boolean;
-      const value = condition(input);
-      memoValues[at] = value;
-      memoStamps[at] = generation;
-      return value;
+  // A memoiser keeps one function per key, which computes its value once per request `generation`.
+  const memoiser = <T>() => {
+    const byKey = new Map<string, (input: unknown[]) => T>();
+    return (key: string, compute: (input: unknown[]) => T): ((input: unknown[]) => T) => {
+      const found = byKey.get(key);
+      if (found !== undefined) return found;
+      const at = memoValues.length;
+      memoValues.push(undefined);
+      memoStamps.push(0);
+      const memoised = (input: unknown[]): T => {
+        if (memoStamps[at] === generation) return memoValues[at] as T;
+        const value = compute(input);
+        memoValues[at] = value;
+        memoStamps[at] = generation;
+        return value;
+      };
+      byKey.set(key, memoised);
+      return memoised;
     };
-    shared.set(key, memoised);
-    return memoised;
   };
-  const valueStamps: number[] = [];
-  const values: unknown[] = [];
-  const sharedValues = new Map<string, (input: unknown[]) => unknown>();
-  const memoValue = (key: string, value: (input: unknown[]) => unknown): ((input: unknown[]) => unknown) => {
-    const found = sharedValues.get(key);
-    if (found !== undefined) return found;
-    const at = values.length;
-    values.push(undefined);
-    valueStamps.push(0);
-    const memoised = (input: unknown[]): unknown => {
-      if (valueStamps[at] === generation) return values[at];
-      const computed = value(input);
-      values[at] = computed;
-      valueStamps[at] = generation;
-      return computed;
-    };
-    sharedValues.set(key, memoised);
-    return memoised;
-  };
+  const memo: (key: string, condition: SlotCondition) => SlotCondition = memoiser<boolean>();
+  const memoValue = memoiser<unknown>();
   const context: SlotContext = {
     slotOf: (field) => slotOf.get(field) as number,
     parsedAt: (field) => width + (slotOf.get(field) as number),
@@ -224,7 +210,6 @@ export function compileSlotProgram(edge: readonly RuleSpec[], worker: readonly R
     // After 2^30 requests the stamps start over, so a stale one can never equal the generation.
     if (generation === 2 ** 30) {
       memoStamps.fill(0);
-      valueStamps.fill(0);
       generation = 1;
     }
   };

@@ -338,22 +338,8 @@ function ipTest(op: CompareOp, text: string): Test {
     if (actual === undefined || actual.version !== expected.version) return undefined;
     return actual.value < expected.value ? -1 : actual.value > expected.value ? 1 : 0;
   };
-  switch (op) {
-    case "eq":
-      return (value) => order(value) === 0;
-    case "ne":
-      return (value) => order(value) !== 0;
-    case "lt":
-      return (value) => (order(value) ?? 0) < 0;
-    case "le":
-      return (value) => { const o = order(value); return o !== undefined && o <= 0; };
-    case "gt":
-      return (value) => (order(value) ?? 0) > 0;
-    case "ge":
-      return (value) => { const o = order(value); return o !== undefined && o >= 0; };
-    default:
-      throw new Error(`'${op}' cannot compare IP addresses.`);
-  }
+  const passes = ipOrderTest(op);
+  return (value) => passes(order(value));
 }
 
 /** `ipTest` for a field whose parsed address the access gives: the IP is not parsed again. */
@@ -367,19 +353,28 @@ function parsedIpTest(ip: (fields: FieldValues) => IpValue | undefined, op: Comp
     if (actual === undefined || typeof actual !== typeof wanted) return undefined;
     return actual < wanted ? -1 : actual > wanted ? 1 : 0;
   };
+  const passes = ipOrderTest(op);
+  return (fields) => passes(order(fields));
+}
+
+/**
+ * Whether an address's order against the literal (-1, 0, 1; undefined for no address or another
+ * version) passes `op`: only `ne` holds for an address that cannot be compared.
+ */
+function ipOrderTest(op: CompareOp): (order: number | undefined) => boolean {
   switch (op) {
     case "eq":
-      return (fields) => order(fields) === 0;
+      return (order) => order === 0;
     case "ne":
-      return (fields) => order(fields) !== 0;
+      return (order) => order !== 0;
     case "lt":
-      return (fields) => (order(fields) ?? 0) < 0;
+      return (order) => order !== undefined && order < 0;
     case "le":
-      return (fields) => { const o = order(fields); return o !== undefined && o <= 0; };
+      return (order) => order !== undefined && order <= 0;
     case "gt":
-      return (fields) => (order(fields) ?? 0) > 0;
+      return (order) => order !== undefined && order > 0;
     case "ge":
-      return (fields) => { const o = order(fields); return o !== undefined && o >= 0; };
+      return (order) => order !== undefined && order >= 0;
     default:
       throw new Error(`'${op}' cannot compare IP addresses.`);
   }
